@@ -1,0 +1,68 @@
+"""One settings object for the command line and the environment.
+
+Every field is both a ``--flag`` (built by :mod:`webexplorer.cli` from this class, so the two can never
+drift apart) and a ``WEBEXPLORER_<FIELD>`` environment variable. Command-line values win over the
+environment, which wins over the defaults. The class is the single place an operator's choice is read;
+nothing else in the package looks at ``os.environ`` for its own configuration (only the connection
+layer reads the variables Kubernetes itself defines, such as ``KUBERNETES_SERVICE_HOST``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SERVICEACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+
+Mode = Literal["auto", "in-cluster", "server", "kubeconfig", "snapshot"]
+OpenAPIChoice = Literal["auto", "v3", "v2"]
+
+
+class Settings(BaseSettings):
+    """What an operator can choose. The ``description`` of each field is its ``--help`` text."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBEXPLORER_", extra="ignore", frozen=True)
+
+    host: str = Field("127.0.0.1", description="address to listen on")
+    port: int = Field(8080, ge=0, le=65535, description="port to listen on (0 picks a free one)")
+    mode: Mode = Field(
+        "auto",
+        description="how to reach the API server; 'auto' tries in-cluster, kubectl proxy on 127.0.0.1:8001, "
+        "kubeconfig, then the embedded snapshot",
+    )
+    server: str | None = Field(
+        None, description="API server URL to use as is, e.g. http://127.0.0.1:8001 for kubectl proxy"
+    )
+    kubeconfig: str | None = Field(
+        None, description="kubeconfig file(s), colon-separated like $KUBECONFIG (default ~/.kube/config)"
+    )
+    context: str | None = Field(None, description="kubeconfig context to start with (default: current)")
+    serviceaccount_dir: Path = Field(
+        DEFAULT_SERVICEACCOUNT_DIR, description="where the in-cluster token, ca.crt and namespace live"
+    )
+    snapshot: Path | None = Field(None, description="serve this recorded API snapshot, read-only")
+    openapi: OpenAPIChoice = Field("auto", description="OpenAPI version to read: v3 where served, else v2")
+    allow_writes: bool = Field(
+        False, description="let try-it send writes for real (otherwise writes go out only as dry runs)"
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="extra Host header values to accept (localhost names are always accepted)",
+    )
+    refresh_interval: float = Field(
+        30.0, gt=0, description="seconds between background checks for API changes (CRDs)"
+    )
+    request_timeout: float = Field(10.0, gt=0, description="seconds before an API server request gives up")
+    log_json: bool = Field(False, description="write logs as JSON lines")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log level")
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        """``a.example,b.example`` from a flag or the environment: a list is the natural shape."""
+        if isinstance(value, str):
+            return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value

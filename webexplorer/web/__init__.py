@@ -1,0 +1,1 @@
+"""The HTTP face of the explorer: routes (one module per page family), guards and templating."""

@@ -1,0 +1,20 @@
+"""Probes: ``/healthz`` says the process is alive, ``/readyz`` that it can serve real pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse
+
+router = APIRouter()
+
+
+@router.get("/healthz", include_in_schema=False)
+async def healthz() -> PlainTextResponse:
+    return PlainTextResponse("ok\n")
+
+
+@router.get("/readyz", include_in_schema=False)
+async def readyz(request: Request) -> PlainTextResponse:
+    explorer = request.app.state.explorer
+    ready, reason = explorer.readiness()
+    return PlainTextResponse(("ok" if ready else reason) + "\n", status_code=200 if ready else 503)

@@ -1,0 +1,54 @@
+"""Jinja2 set-up shared by every page.
+
+Only ``*.html`` templates exist, and autoescaping is forced on for all of them: every value from the
+cluster (CRD descriptions, annotations, names) is untrusted text. Pages render with one call,
+:func:`render`, so a later change (fragments for htmx, timing headers) has a single home.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from webexplorer import __version__
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.globals["version"] = __version__
+    return env
+
+
+ENV = _environment()
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a full page, or only its ``content`` block when htmx asks for a fragment."""
+    ctx: dict[str, Any] = {"request": request, "explorer": getattr(request.app.state, "explorer", None)}
+    if context:
+        ctx.update(context)
+    tmpl = ENV.get_template(template)
+    html = tmpl.render(ctx)
+    return HTMLResponse(html, status_code=status_code, headers=headers)
