@@ -1,0 +1,220 @@
+""":class:`CatalogStore`: the current catalog, and the loop that keeps it true.
+
+Pages read ``store.catalog`` (one attribute read, never blocked). The refresh loop checks the
+discovery ETags and the v3 index every ``refresh_interval`` seconds; when something changed (a CRD was
+created or deleted) it builds the new :class:`~.catalog.Catalog` off to the side and swaps the one
+reference. Requests in flight keep the catalog they started with. A failed check keeps the last good
+catalog and records the error and its time for the status page. After every swap the search index of
+the new catalog starts loading fields in the background, a few documents at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import UTC, datetime
+
+from ..source import DocumentSource, SourceError
+from .build import OpenAPIChoice, build_catalog
+from .catalog import Catalog
+from .errors import CatalogError
+from .model import GVK
+from .openapi import DocumentCache
+from .operations import Operation, OperationIndex
+from .schema import FieldTree
+from .search import FieldCache, FieldEntry, SearchIndex, SearchResults
+
+log = logging.getLogger(__name__)
+
+
+class CatalogNotReady(CatalogError):
+    """No catalog has been built yet (the first build failed or is still running)."""
+
+
+class CatalogStore:
+    """Holds the current :class:`Catalog` of one source and refreshes it in the background."""
+
+    def __init__(
+        self,
+        source: DocumentSource,
+        *,
+        openapi: OpenAPIChoice = "auto",
+        refresh_interval: float = 30.0,
+        aggregated: bool = True,
+        concurrency: int = 8,
+        index_fields: bool = True,
+        index_concurrency: int = 2,
+        docs_budget_bytes: int = 64 << 20,
+    ) -> None:
+        self.source = source
+        self.openapi: OpenAPIChoice = openapi
+        self.refresh_interval = refresh_interval
+        self.aggregated = aggregated
+        self.concurrency = concurrency
+        self.index_fields = index_fields
+        self.index_concurrency = index_concurrency
+        self.docs = DocumentCache(source, budget_bytes=docs_budget_bytes)
+        self._catalog: Catalog | None = None
+        self._index: SearchIndex | None = None
+        self._field_cache: dict[tuple[str, GVK], tuple[FieldEntry, ...]] = {}
+        self._lock = asyncio.Lock()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._index_task: asyncio.Task[None] | None = None
+        self._changed = asyncio.Condition()
+        #: increases by one at every swap; pages can tell "the API changed since you loaded this"
+        self.generation = 0
+        self.last_error: str | None = None
+        self.last_error_at: datetime | None = None
+        self.last_checked_at: datetime | None = None
+        self.last_changed_at: datetime | None = None
+        self.last_check_seconds: float | None = None
+
+    # ------------------------------------------------------------------------------------- state
+
+    @property
+    def ready(self) -> bool:
+        return self._catalog is not None
+
+    @property
+    def current(self) -> Catalog | None:
+        return self._catalog
+
+    @property
+    def catalog(self) -> Catalog:
+        """The current catalog; raises :class:`CatalogNotReady` (with the last error) before the first."""
+        if self._catalog is None:
+            why = f": {self.last_error}" if self.last_error else " yet"
+            raise CatalogNotReady(f"the API catalog is not ready{why}")
+        return self._catalog
+
+    @property
+    def search_index(self) -> SearchIndex | None:
+        return self._index
+
+    # ------------------------------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        """Build the first catalog (errors are recorded, not raised) and start the refresh loop."""
+        await self.refresh()
+        if self._loop_task is None:
+            self._loop_task = asyncio.create_task(self._run(), name="catalog-refresh")
+
+    async def stop(self) -> None:
+        """Stop the refresh loop and any background indexing."""
+        for task in (self._loop_task, self._index_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._loop_task = self._index_task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_interval)
+            await self.refresh()
+
+    async def refresh(self) -> bool:
+        """Check the server once now; returns True when a new catalog was swapped in.
+
+        Never raises for the server's sake: a failure is kept in ``last_error``/``last_error_at`` and
+        the previous catalog stays."""
+        async with self._lock:
+            started = time.perf_counter()
+            previous = self._catalog
+            try:
+                new = await build_catalog(
+                    self.source,
+                    docs=self.docs,
+                    openapi=self.openapi,
+                    aggregated=self.aggregated,
+                    concurrency=self.concurrency,
+                    previous=previous,
+                )
+            except (CatalogError, SourceError) as exc:
+                self._record_error(str(exc))
+                return False
+            except Exception as exc:  # a bug must not end the loop: keep the last good catalog
+                log.exception("catalog refresh failed")
+                self._record_error(f"{type(exc).__name__}: {exc}")
+                return False
+            finally:
+                self.last_checked_at = datetime.now(UTC)
+                self.last_check_seconds = time.perf_counter() - started
+            self.last_error = None
+            if new is previous:
+                return False
+            self._swap(new)
+            return True
+
+    def _record_error(self, message: str) -> None:
+        self.last_error = message
+        self.last_error_at = datetime.now(UTC)
+        log.warning("catalog refresh failed: %s", message)
+
+    def _swap(self, new: Catalog) -> None:
+        index = SearchIndex(new, field_cache=self._field_cache)
+        self._catalog, self._index = new, index  # what pages read; each one assignment
+        self.generation += 1
+        self.last_changed_at = datetime.now(UTC)
+        if self._index_task is not None:
+            self._index_task.cancel()
+            self._index_task = None
+        self._prune_field_cache(new)
+        if self.index_fields:
+            self._index_task = asyncio.create_task(
+                index.build_documents(self.index_concurrency), name="catalog-search-index"
+            )
+        asyncio.get_running_loop().create_task(self._notify())
+
+    def _prune_field_cache(self, catalog: Catalog) -> None:
+        keep = {e.url for e in catalog.v3_index.entries} if catalog.v3_index else None
+        if keep is None:  # v2: entries are keyed by the v2 ETag; keep only the current one's
+            current = f"v2:{catalog.docs.v2_etag}"
+            keep = {current}
+        for key in [k for k in self._field_cache if k[0] not in keep]:
+            del self._field_cache[key]
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_changed(self, generation: int) -> int:
+        """Wait until the catalog changes after ``generation``; returns the new generation. Wrap it in
+        ``asyncio.timeout()`` (live pages, tests)."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.generation > generation)
+        return self.generation
+
+    async def wait_index(self) -> None:
+        """Wait for the current search index to finish building (tests, the CLI)."""
+        task = self._index_task
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
+
+    # ------------------------------------------------------------------------------------- reading
+
+    def search(self, query: str, limit: int = 50) -> SearchResults:
+        """Search the current catalog (resources at once; fields once indexed)."""
+        if self._index is None:
+            return SearchResults(query, note="the API catalog is not ready yet")
+        return self._index.search(query, limit)
+
+    async def operations_for(self, group: str, version: str) -> OperationIndex:
+        return await self.catalog.operations_for(group, version)
+
+    async def operations(
+        self, group: str, version: str, resource: str, subresource: str | None = None
+    ) -> tuple[Operation, ...]:
+        return await self.catalog.operations(group, version, resource, subresource)
+
+    async def schema(
+        self, target: GVK | tuple[str, str, str], path: str = "", depth: int | None = 1
+    ) -> FieldTree:
+        """The field tree of a kind or ``(group, version, definition)`` under ``path``."""
+        return await self.catalog.field_tree(target, path, depth)
+
+
+__all__ = ["CatalogNotReady", "CatalogStore", "FieldCache"]
