@@ -1,17 +1,26 @@
-"""One running explorer: the settings, the source of API documents it chose, and its catalog.
+"""One running explorer: the settings, the connection it chose, and the catalog built through it.
 
 Routes reach it through ``request.app.state.explorer``. Start-up never fails because of the cluster:
-if no API server can be used, the explorer still serves pages that say why, in one sentence a person
-can act on.
+a broken kubeconfig, an unreachable server or a refused token each leave the explorer serving pages
+that say what is wrong in one sentence a person can act on (and, where no live server is configured at
+all, the embedded snapshot of a real API, read-only and labelled).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
+from webexplorer.catalog import Catalog, CatalogNotReady, CatalogStore, SnapshotSource, embedded_snapshot_path
+from webexplorer.cluster import ClusterError, ConfigError, Connection, Detection, connect, detect
+from webexplorer.cluster.whoami import WhoAmI, whoami_explained
 from webexplorer.settings import Settings
+from webexplorer.source import DocumentSource
 
 log = logging.getLogger("webexplorer")
+
+#: how long the identity from SelfSubjectReview is trusted before asking again (tokens rotate)
+IDENTITY_TTL = 30.0
 
 
 class Explorer:
@@ -19,18 +28,105 @@ class Explorer:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.connection_label = "none"
-        self.connection_reason = ""
+        self.detection: Detection | None = None
+        self.connection: Connection | None = None
+        self.source: DocumentSource | None = None
+        self.store: CatalogStore | None = None
+        #: a configuration problem found at start (shown on every page until fixed)
         self.problem: str | None = None
+        self._whoami: WhoAmI | None = None
+        self._whoami_at = 0.0
+        self.started_at = 0.0
+
+    # -- lifecycle ---------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.problem = (
-            "No Kubernetes API server is connected. Start one with 'webexplorer sandbox', or run "
-            "'kubectl proxy' and restart the explorer with --server http://127.0.0.1:8001."
+        self.started_at = time.monotonic()
+        try:
+            if self.settings.mode == "snapshot" or self.settings.snapshot is not None:
+                self.detection = None
+                self.connection = None
+            else:
+                self.detection = await detect(self.settings)
+                self.connection = await connect(self.detection, self.settings)
+        except ConfigError as exc:
+            self.problem = f"{exc} Until then the explorer serves the embedded snapshot."
+            log.warning("configuration problem: %s", exc)
+            self.connection = None
+        self.source = self.connection or SnapshotSource(self.settings.snapshot or embedded_snapshot_path())
+        self.store = CatalogStore(
+            self.source, openapi=self.settings.openapi, refresh_interval=self.settings.refresh_interval
+        )
+        await self.store.start()
+        if self.store.last_error is not None:
+            log.warning("catalog not loaded: %s", self.store.last_error)
+        log.info(
+            "serving %s (%s)%s",
+            self.source.label,
+            self.detection.reason if self.detection else "snapshot chosen by the operator",
+            "" if self.store.ready else " — catalog not ready",
         )
 
     async def stop(self) -> None:
-        return None
+        if self.store is not None:
+            await self.store.stop()
+        if self.connection is not None:
+            await self.connection.aclose()
+
+    # -- what pages ask ----------------------------------------------------------------------------
+
+    @property
+    def offline(self) -> bool:
+        """Serving a recorded snapshot rather than a live API server."""
+        return self.connection is None
+
+    @property
+    def read_only(self) -> bool:
+        return self.offline or not self.settings.allow_writes
+
+    @property
+    def connection_label(self) -> str:
+        return self.source.label if self.source is not None else "starting"
+
+    @property
+    def connection_reason(self) -> str:
+        if self.detection is not None:
+            return self.detection.reason
+        if self.settings.snapshot is not None:
+            return f"The operator chose the snapshot {self.settings.snapshot}."
+        return "The operator chose the embedded snapshot (--mode snapshot)."
+
+    @property
+    def catalog(self) -> Catalog | None:
+        """The current catalog, or None while none could be built (see :meth:`catalog_problem`)."""
+        if self.store is None:
+            return None
+        try:
+            return self.store.catalog
+        except CatalogNotReady:
+            return None
+
+    def catalog_problem(self) -> str | None:
+        if self.store is None:
+            return "The explorer is still starting."
+        if self.store.ready:
+            return None
+        error = self.store.last_error
+        return str(error) if error else "The API catalog has not been loaded yet."
+
+    async def identity(self) -> WhoAmI | None:
+        """Who requests run as, from ``SelfSubjectReview``; cached briefly because bound tokens rotate."""
+        if self.connection is None:
+            return None
+        now = time.monotonic()
+        if self._whoami is None or now - self._whoami_at > IDENTITY_TTL:
+            try:
+                self._whoami = await whoami_explained(self.connection)
+            except ClusterError as exc:
+                self._whoami = WhoAmI(None, str(exc))
+            self._whoami_at = now
+        return self._whoami
 
     def readiness(self) -> tuple[bool, str]:
-        return True, "ok"
+        problem = self.catalog_problem()
+        return (problem is None, problem or "ok")

@@ -1,10 +1,11 @@
-"""The home page: which cluster, who the explorer acts as, and every API group."""
+"""The home page: which cluster, how it was reached and why, who the explorer acts as, every API group."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from webexplorer.explorer import Explorer
 from webexplorer.web.templating import render
 
 router = APIRouter()
@@ -12,4 +13,22 @@ router = APIRouter()
 
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request) -> HTMLResponse:
-    return render(request, "home.html")
+    explorer: Explorer = request.app.state.explorer
+    catalog = explorer.catalog
+    groups = catalog.groups if catalog else ()
+    counts = {
+        "groups": len(groups),
+        "versions": sum(len(g.versions) for g in groups),
+        "resources": sum(len(v.resources) for g in groups for v in g.versions),
+    }
+    return render(
+        request,
+        "home.html",
+        {
+            "catalog": catalog,
+            "groups": groups,
+            "counts": counts,
+            "catalog_problem": explorer.catalog_problem(),
+            "whoami": await explorer.identity(),
+        },
+    )

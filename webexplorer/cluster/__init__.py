@@ -1,0 +1,57 @@
+"""The connection to one API server: where it is, how TLS is checked, whose credentials are used.
+
+Everything above this package holds a :class:`Connection` (a :class:`~webexplorer.source.DocumentSource`
+with ``request``/``stream`` for try-it and watches) and never learns where a token came from. The parts:
+
+* :mod:`.detect` — choose in-cluster / kubectl proxy / kubeconfig / snapshot and say why;
+* :mod:`.incluster`, :mod:`.kubeconfig` — read the configuration, files only, no network;
+* :mod:`.auth`, :mod:`.execplugin` — credentials: token files re-read, exec plugins cached, 401 → retry;
+* :mod:`.tls` — SSL contexts built in memory;
+* :mod:`.connection` — the one HTTP client, redirects, timeouts, errors worded for people;
+* :mod:`.whoami` — ``SelfSubjectReview``.
+"""
+
+from webexplorer.cluster.connection import Connection, Reply, StreamReply, make_client
+from webexplorer.cluster.detect import DEFAULT_PROXY_ADDRESS, Detection, connect, detect, open_connection
+from webexplorer.cluster.errors import (
+    AnswerTimeoutError,
+    ClusterError,
+    ConfigError,
+    CredentialError,
+    ForbiddenError,
+    KubeconfigError,
+    TLSVerificationError,
+    UnauthorizedError,
+    UnreachableError,
+)
+from webexplorer.cluster.kubeconfig import ContextInfo, Kubeconfig, kubeconfig_paths, load_kubeconfig
+from webexplorer.cluster.whoami import Identity, WhoAmI, whoami, whoami_explained
+
+__all__ = [
+    "DEFAULT_PROXY_ADDRESS",
+    "AnswerTimeoutError",
+    "ClusterError",
+    "ConfigError",
+    "Connection",
+    "ContextInfo",
+    "CredentialError",
+    "Detection",
+    "ForbiddenError",
+    "Identity",
+    "Kubeconfig",
+    "KubeconfigError",
+    "Reply",
+    "StreamReply",
+    "TLSVerificationError",
+    "UnauthorizedError",
+    "UnreachableError",
+    "WhoAmI",
+    "connect",
+    "detect",
+    "kubeconfig_paths",
+    "load_kubeconfig",
+    "make_client",
+    "open_connection",
+    "whoami",
+    "whoami_explained",
+]
