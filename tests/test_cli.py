@@ -30,7 +30,11 @@ def test_flags_and_environment_mean_the_same(monkeypatch: pytest.MonkeyPatch) ->
     parser = build_parser()
     from_flags = settings_from_args(
         parser.parse_args(
-            ["serve", "--server", "http://127.0.0.1:8001", "--allow-writes", "--allowed-hosts", "a.example,b.example", "--openapi", "v2", "--port", "9000"]
+            [
+                "serve",
+                *("--server", "http://127.0.0.1:8001", "--allow-writes"),
+                *("--allowed-hosts", "a.example,b.example", "--openapi", "v2", "--port", "9000"),
+            ]
         )
     )
     monkeypatch.setenv("WEBEXPLORER_SERVER", "http://127.0.0.1:8001")
