@@ -20,6 +20,8 @@ from webexplorer import __version__
 from webexplorer.settings import Settings
 
 SUBCOMMANDS = ("serve", "sandbox", "snapshot")
+#: the explorer settings that make sense with ``sandbox`` (the connection is the sandbox's own)
+SANDBOX_EXPLORER_SETTINGS = ("host", "port", "allow_writes", "refresh_interval", "log_json", "log_level")
 
 
 def _flag(name: str) -> str:
@@ -101,7 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="start a real local control plane (etcd + kube-apiserver) and the explorer against it",
     )
     add_sandbox_arguments(sandbox)
-    add_settings_arguments(sandbox, only=("host", "port", "allow_writes", "log_json", "log_level"))
+    sandbox.add_argument(
+        "--no-explorer", action="store_true", help="start only the control plane, not the explorer"
+    )
+    add_settings_arguments(sandbox, only=SANDBOX_EXPLORER_SETTINGS)
 
     snapshot = sub.add_parser("snapshot", help="record an API server's discovery and OpenAPI into one file")
     snapshot.add_argument("--out", required=True, help="file to write")
@@ -118,11 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "sandbox":
-            from webexplorer.sandbox.command import run_sandbox
-
-            return run_sandbox(args)
         settings = settings_from_args(args)
+        if args.command == "sandbox":
+            return _sandbox(args, settings)
         if args.command == "snapshot":
             from webexplorer.snapshot_command import run_snapshot
 
@@ -137,6 +140,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    """The control plane, and (unless ``--no-explorer``) the explorer against it with its kubeconfig."""
+    from webexplorer.sandbox.command import run_sandbox
+
+    if args.no_explorer:
+        return run_sandbox(args)
+
+    from webexplorer.sandbox.controlplane import ControlPlane
+    from webexplorer.server import serve
+
+    def serve_explorer(control_plane: ControlPlane) -> int:
+        return serve(
+            settings.model_copy(
+                update={"mode": "kubeconfig", "kubeconfig": str(control_plane.kubeconfig), "context": None}
+            )
+        )
+
+    return run_sandbox(args, serve_explorer)
 
 
 if __name__ == "__main__":  # pragma: no cover
