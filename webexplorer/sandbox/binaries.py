@@ -1,0 +1,424 @@
+"""Get real ``etcd``, ``kube-apiserver``, ``kube-controller-manager`` and ``kubectl`` binaries.
+
+The test control plane runs the genuine Kubernetes components, pinned to one version, so behaviour the
+explorer relies on (discovery documents, RBAC answers, TokenRequest, audit events) is the real thing.
+Nothing may be downloaded from outside the package registries here, so the binaries are *built* from
+the Go module proxy: a scratch Go module requires ``k8s.io/kubernetes`` and redirects each of its
+``./staging/src/k8s.io/*`` replacements (which only work inside a kubernetes checkout) to the published
+``k8s.io/* v0.X.Y`` modules; etcd gets its own scratch module because its dependency set differs.
+
+Results are cached per version under ``$XDG_CACHE_HOME/webexplorer`` (default ``~/.cache/webexplorer``).
+Each binary is built into a temporary directory next to the cache and moved in with an atomic rename, so
+an interrupted build never leaves a truncated binary behind; a file lock keeps two processes (two pytest
+runs, a sandbox and a test run) from building at the same time.
+
+If ``KUBEBUILDER_ASSETS`` names a directory with ``kube-apiserver``, ``etcd`` and ``kubectl`` (the
+envtest layout), those are used and only the controller-manager is built (or, when that is impossible,
+the control plane runs without one; :data:`NO_CONTROLLER_MANAGER_CONSEQUENCES` says what that loses).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+KUBERNETES_VERSION = "1.37.2"
+ETCD_VERSION = "3.6.16"
+
+KUBERNETES_COMMANDS = ("kube-apiserver", "kube-controller-manager", "kubectl")
+
+#: What a control plane without kube-controller-manager lacks; printed whenever that happens.
+NO_CONTROLLER_MANAGER_CONSEQUENCES = (
+    "running without kube-controller-manager: no ClusterRole aggregation (the built-in 'view', 'edit' and "
+    "'admin' roles have no rules), no 'default' ServiceAccount in new namespaces, no garbage collection, "
+    "no namespace deletion, and Deployments never get ReplicaSets"
+)
+
+#: Rough cold-build times measured on a 2-core machine, told to the user before a build starts.
+_COLD_BUILD_HINT = {
+    "k8s": "about 5-7 minutes on 2 cores",
+    "kcm": "about 2-6 minutes on 2 cores",
+    "etcd": "about 1-2 minutes on 2 cores",
+}
+
+_HEARTBEAT_SECONDS = 60.0
+
+Log = Callable[[str], None]
+
+
+class BuildError(Exception):
+    """The binaries could not be obtained; the message is one sentence meant for the user as is."""
+
+
+@dataclass(frozen=True)
+class Binaries:
+    """Paths of the control-plane programs, ready to execute."""
+
+    etcd: Path
+    kube_apiserver: Path
+    kube_controller_manager: Path | None
+    kubectl: Path
+    #: Where they came from: ``"cache"`` or ``"KUBEBUILDER_ASSETS"`` (then versions may differ from ours).
+    source: str = "cache"
+
+
+def cache_root() -> Path:
+    """``$XDG_CACHE_HOME/webexplorer``, falling back to ``~/.cache/webexplorer`` as the XDG spec says."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "webexplorer"
+
+
+def kubernetes_dir(root: Path | None = None) -> Path:
+    """Cache directory holding the Kubernetes binaries of :data:`KUBERNETES_VERSION`."""
+    return (root or cache_root()) / f"k8s-v{KUBERNETES_VERSION}"
+
+
+def etcd_dir(root: Path | None = None) -> Path:
+    """Cache directory holding the etcd binary of :data:`ETCD_VERSION`."""
+    return (root or cache_root()) / f"etcd-v{ETCD_VERSION}"
+
+
+def _executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"
+
+
+@contextlib.contextmanager
+def _build_lock(root: Path, log: Log) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on the cache for the duration of a build.
+
+    ``flock`` is released by the kernel when the holder dies, so a killed build never leaves a stale lock.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / "build.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"another process is building into {root}; waiting for it to finish")
+            started = time.monotonic()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            log(f"the other build finished after {_duration(time.monotonic() - started)}")
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _go_env() -> dict[str, str]:
+    """The environment for ``go``: module mode updating go.mod, no VCS stamping, no workspace file.
+
+    ``GOFLAGS`` from the environment is kept and extended rather than replaced.
+    """
+    env = dict(os.environ)
+    flags = env.get("GOFLAGS", "").split()
+    flags = [flag for flag in flags if not flag.startswith("-mod=")]
+    env["GOFLAGS"] = " ".join([*flags, "-mod=mod", "-buildvcs=false"])
+    env["GOWORK"] = "off"
+    env["GO111MODULE"] = "on"
+    return env
+
+
+def _go() -> str:
+    go = shutil.which("go")
+    if go is None:
+        raise BuildError(
+            "Go is needed to build the sandbox's Kubernetes and etcd binaries but `go` is not on PATH: "
+            "install Go 1.26 or newer, or set KUBEBUILDER_ASSETS to a directory of envtest binaries."
+        )
+    return go
+
+
+def _last_error_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if line.startswith('"Error":'):  # `go mod download -json` reports failures as a JSON field
+            try:
+                return str(json.loads("{" + line.rstrip(",") + "}")["Error"])
+            except ValueError:
+                return line
+        if any(word in line.lower() for word in ("error", "fail", "cannot", "no such", "not found")):
+            return line
+    return lines[-1] if lines else "no output"
+
+
+def _run_go(args: Sequence[str], *, cwd: Path, log_file: Path, log: Log, what: str) -> str:
+    """Run one ``go`` command, appending its output to ``log_file``; return that output.
+
+    Long steps print a heartbeat every minute so nobody mistakes a cold build for a hang.
+    """
+    with log_file.open("a") as sink:
+        sink.write(f"\n$ {' '.join(args)}\n")
+        sink.flush()
+        start_offset = sink.tell()
+        process = subprocess.Popen(list(args), cwd=cwd, env=_go_env(), stdout=sink, stderr=subprocess.STDOUT)
+        started = time.monotonic()
+        next_beat = started + _HEARTBEAT_SECONDS
+        try:
+            while process.poll() is None:
+                time.sleep(0.5)
+                if time.monotonic() >= next_beat:
+                    log(f"  ... still {what} ({_duration(time.monotonic() - started)} so far)")
+                    next_beat += _HEARTBEAT_SECONDS
+        except BaseException:
+            process.terminate()
+            process.wait()
+            raise
+    with log_file.open() as source:
+        source.seek(start_offset)
+        output = source.read()
+    if process.returncode != 0:
+        raise BuildError(f"{what} failed: {_last_error_line(output)} (full log: {log_file})")
+    return output
+
+
+_STAGING_REPLACE = re.compile(r"^\s*(k8s\.io/[\w.-]+)\s+=>\s+\./staging/src/\1\s*$", re.MULTILINE)
+
+
+def _kubernetes_go_mod(go: str, scratch: Path, log_file: Path, log: Log) -> str:
+    """Write a go.mod that builds ``k8s.io/kubernetes`` outside its repository.
+
+    kubernetes' own go.mod replaces every ``k8s.io/<staging>`` module with a directory of its checkout;
+    we read that list from the downloaded go.mod and point each at the published module of the matching
+    ``v0.<minor>.<patch>`` version instead.
+    """
+    output = _run_go(
+        [go, "mod", "download", "-json", f"k8s.io/kubernetes@v{KUBERNETES_VERSION}"],
+        cwd=scratch,
+        log_file=log_file,
+        log=log,
+        what=f"downloading k8s.io/kubernetes v{KUBERNETES_VERSION} from the Go module proxy",
+    )
+    start = output.find("{")
+    try:
+        info = json.loads(output[start:])
+        upstream = Path(info["GoMod"]).read_text()
+    except (ValueError, KeyError, OSError) as exc:
+        raise BuildError(
+            f"the Go module proxy gave no usable go.mod for k8s.io/kubernetes v{KUBERNETES_VERSION} ({exc})"
+        ) from exc
+    staging = sorted(set(_STAGING_REPLACE.findall(upstream)))
+    if not staging:
+        raise BuildError(
+            f"k8s.io/kubernetes v{KUBERNETES_VERSION}'s go.mod has no ./staging replacements to redirect; "
+            "the build recipe needs updating for this version"
+        )
+    minor_patch = KUBERNETES_VERSION.split(".", 1)[1]
+    replaces = "\n".join(f"\t{name} => {name} v0.{minor_patch}" for name in staging)
+    return (
+        "module webexplorer.local/sandbox-kubernetes\n\n"
+        "go 1.26.0\n\n"
+        f"require k8s.io/kubernetes v{KUBERNETES_VERSION}\n\n"
+        f"replace (\n{replaces}\n)\n"
+    )
+
+
+def _tools_go(imports: Sequence[str]) -> str:
+    lines = "\n".join(f'\t_ "{path}"' for path in imports)
+    return f"//go:build tools\n\npackage tools\n\nimport (\n{lines}\n)\n"
+
+
+def _install(built: Path, target_dir: Path, names: Sequence[str]) -> None:
+    """Move freshly built binaries into the cache, one atomic rename each."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        os.replace(built / name, target_dir / name)
+
+
+def _clean_stale_temp(root: Path) -> None:
+    """Remove temp build outputs left by killed builds (safe: we hold the build lock)."""
+    for stale in root.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _build_kubernetes(root: Path, commands: Sequence[str], log: Log) -> None:
+    go = _go()
+    scratch = root / "build" / f"k8s-v{KUBERNETES_VERSION}"
+    scratch.mkdir(parents=True, exist_ok=True)
+    log_file = scratch / "build.log"
+    log_file.write_text("")
+    for stale in ("go.mod", "go.sum", "tools.go"):
+        (scratch / stale).unlink(missing_ok=True)
+    kind = "kcm" if list(commands) == ["kube-controller-manager"] else "k8s"
+    log(
+        f"building {', '.join(commands)} v{KUBERNETES_VERSION} from the Go module proxy; "
+        f"the first time takes {_COLD_BUILD_HINT[kind]} "
+        f"(later runs use the cache in {kubernetes_dir(root)}); log: {log_file}"
+    )
+    started = time.monotonic()
+    packages = [f"k8s.io/kubernetes/cmd/{name}" for name in commands]
+    (scratch / "go.mod").write_text(_kubernetes_go_mod(go, scratch, log_file, log))
+    (scratch / "tools.go").write_text(_tools_go(packages))
+    step = time.monotonic()
+    _run_go(
+        [go, "get", *(f"{pkg}@v{KUBERNETES_VERSION}" for pkg in packages)],
+        cwd=scratch,
+        log_file=log_file,
+        log=log,
+        what=f"resolving k8s.io/kubernetes v{KUBERNETES_VERSION}'s dependencies from the Go module proxy",
+    )
+    log(f"  resolved modules in {_duration(time.monotonic() - step)}")
+    major, minor, _ = KUBERNETES_VERSION.split(".")
+    ldflags = " ".join(
+        [
+            "-s -w",
+            f"-X k8s.io/component-base/version.gitVersion=v{KUBERNETES_VERSION}",
+            f"-X k8s.io/component-base/version.gitMajor={major}",
+            f"-X k8s.io/component-base/version.gitMinor={minor}",
+            "-X k8s.io/component-base/version.gitTreeState=clean",
+        ]
+    )
+    with tempfile.TemporaryDirectory(prefix=".tmp-k8s-", dir=root) as out:
+        step = time.monotonic()
+        _run_go(
+            [go, "build", "-ldflags", ldflags, "-o", out + "/", *packages],
+            cwd=scratch,
+            log_file=log_file,
+            log=log,
+            what=f"compiling {', '.join(commands)}",
+        )
+        log(f"  compiled {', '.join(commands)} in {_duration(time.monotonic() - step)}")
+        _install(Path(out), kubernetes_dir(root), commands)
+    log(f"built {', '.join(commands)} in {_duration(time.monotonic() - started)}")
+
+
+def _build_etcd(root: Path, log: Log) -> None:
+    go = _go()
+    scratch = root / "build" / f"etcd-v{ETCD_VERSION}"
+    scratch.mkdir(parents=True, exist_ok=True)
+    log_file = scratch / "build.log"
+    log_file.write_text("")
+    log(
+        f"building etcd v{ETCD_VERSION} from the Go module proxy; the first time takes "
+        f"{_COLD_BUILD_HINT['etcd']}; log: {log_file}"
+    )
+    started = time.monotonic()
+    package = "go.etcd.io/etcd/server/v3"  # its module root is etcd's `main` package
+    (scratch / "go.mod").write_text(
+        f"module webexplorer.local/sandbox-etcd\n\ngo 1.26.0\n\nrequire {package} v{ETCD_VERSION}\n"
+    )
+    (scratch / "go.sum").unlink(missing_ok=True)
+    (scratch / "tools.go").write_text(_tools_go([package]))
+    _run_go(
+        [go, "get", f"{package}@v{ETCD_VERSION}"],
+        cwd=scratch,
+        log_file=log_file,
+        log=log,
+        what=f"downloading etcd v{ETCD_VERSION} from the Go module proxy",
+    )
+    with tempfile.TemporaryDirectory(prefix=".tmp-etcd-", dir=root) as out:
+        _run_go(
+            [
+                go,
+                "build",
+                "-ldflags",
+                f"-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=v{ETCD_VERSION}",
+                "-o",
+                str(Path(out) / "etcd"),
+                package,
+            ],
+            cwd=scratch,
+            log_file=log_file,
+            log=log,
+            what="compiling etcd",
+        )
+        _install(Path(out), etcd_dir(root), ["etcd"])
+    log(f"built etcd in {_duration(time.monotonic() - started)}")
+
+
+def _envtest_assets(log: Log) -> Path | None:
+    """The ``KUBEBUILDER_ASSETS`` directory, if it is set and holds what we need."""
+    assets = os.environ.get("KUBEBUILDER_ASSETS")
+    if not assets:
+        return None
+    directory = Path(assets)
+    missing = [n for n in ("kube-apiserver", "etcd", "kubectl") if not _executable(directory / n)]
+    if missing:
+        log(f"KUBEBUILDER_ASSETS={assets} lacks {', '.join(missing)}; ignoring it and using our own build")
+        return None
+    return directory
+
+
+def _version_line(binary: Path) -> str:
+    try:
+        result = subprocess.run(
+            [str(binary), "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"unknown ({exc})"
+    return (
+        (result.stdout or result.stderr).strip().splitlines()[0] if (result.stdout or result.stderr) else ""
+    )
+
+
+def ensure_binaries(log: Log = print, *, root: Path | None = None, use_envtest: bool = True) -> Binaries:
+    """Return the control-plane binaries, building whatever the cache lacks.
+
+    ``log`` receives one line per step with timings. Raises :class:`BuildError` (with a one-sentence
+    message) when Go is missing, the module proxy cannot be reached, or compilation fails.
+    """
+    root = root or cache_root()
+    assets = _envtest_assets(log) if use_envtest else None
+    if assets is not None:
+        return _with_envtest_assets(assets, root, log)
+    k8s = kubernetes_dir(root)
+    missing = [name for name in KUBERNETES_COMMANDS if not _executable(k8s / name)]
+    etcd_missing = not _executable(etcd_dir(root) / "etcd")
+    if missing or etcd_missing:
+        with _build_lock(root, log):
+            _clean_stale_temp(root)
+            # Re-check under the lock: another process may have built them while we waited.
+            missing = [name for name in KUBERNETES_COMMANDS if not _executable(k8s / name)]
+            if missing:
+                _build_kubernetes(root, missing, log)
+            if not _executable(etcd_dir(root) / "etcd"):
+                _build_etcd(root, log)
+    return Binaries(
+        etcd=etcd_dir(root) / "etcd",
+        kube_apiserver=k8s / "kube-apiserver",
+        kube_controller_manager=k8s / "kube-controller-manager",
+        kubectl=k8s / "kubectl",
+    )
+
+
+def _with_envtest_assets(assets: Path, root: Path, log: Log) -> Binaries:
+    """Use envtest's binaries, adding a controller-manager from the cache or a build when possible."""
+    version = _version_line(assets / "kube-apiserver")
+    log(f"using KUBEBUILDER_ASSETS={assets} ({version})")
+    if f"v{KUBERNETES_VERSION}" not in version:
+        log(f"note: the pinned Kubernetes version is v{KUBERNETES_VERSION}; tests that check it will fail")
+    kcm: Path | None = None
+    for candidate in (assets / "kube-controller-manager", kubernetes_dir(root) / "kube-controller-manager"):
+        if _executable(candidate):
+            kcm = candidate
+            break
+    if kcm is None:
+        try:
+            with _build_lock(root, log):
+                _clean_stale_temp(root)
+                target = kubernetes_dir(root) / "kube-controller-manager"
+                if not _executable(target):
+                    _build_kubernetes(root, ["kube-controller-manager"], log)
+                kcm = target
+        except BuildError as exc:
+            log(f"could not build kube-controller-manager ({exc}); {NO_CONTROLLER_MANAGER_CONSEQUENCES}")
+    return Binaries(
+        etcd=assets / "etcd",
+        kube_apiserver=assets / "kube-apiserver",
+        kube_controller_manager=kcm,
+        kubectl=assets / "kubectl",
+        source="KUBEBUILDER_ASSETS",
+    )
