@@ -1,0 +1,71 @@
+"""``/metrics`` and the middleware that counts every request for it.
+
+The middleware is plain ASGI, like the guards and ``Server-Timing``: it runs on every request and on
+streamed answers, so it must add nothing measurable and never buffer a body. Its only per-request work
+is reading the clock twice and one counter plus one histogram update. It sits outermost, so refusals by
+the Host guard (421) are counted too.
+
+The route label is the *template* of the route that answered (``/g/{group}/{version}``), which Starlette
+leaves in ``scope["route"]`` once it has matched one; a path that matched nothing is ``unmatched``. Raw
+paths never become labels: every distinct URL would otherwise be a new time series (cardinality).
+
+Like the probes, ``/metrics`` answers any Host (Prometheus scrapes the pod IP); it shows counts and
+route templates, nothing from the cluster.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from webexplorer.metrics import CONTENT_TYPE_LATEST, exposition, observe_request
+
+router = APIRouter()
+
+UNMATCHED = "unmatched"
+#: mounted apps (static files) do not leave a route in the scope; their prefix is their label
+MOUNT_LABELS = (("/static/", "/static/{path}"),)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    body = exposition(request.app.state.explorer, getattr(request.app.state, "watches", None))
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def route_label(scope: Scope) -> str:
+    """The matched route's template, or ``unmatched``."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(path, str) and path:
+        return path
+    request_path = scope.get("path", "")
+    return next((label for prefix, label in MOUNT_LABELS if request_path.startswith(prefix)), UNMATCHED)
+
+
+class MetricsMiddleware:
+    """Counts HTTP requests by route template, method and status, and times them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the client gets if the app fails before answering
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            observe_request(route_label(scope), scope["method"], status, time.perf_counter() - started)
