@@ -168,6 +168,12 @@ class SearchIndex:
     def field_count(self) -> int:
         return len(self._docs.fields) if self._docs else 0
 
+    @property
+    def operation_count(self) -> int | None:
+        """Operations across every document, once they are indexed (None before: the home page says
+        "counting" rather than a wrong number)."""
+        return len(self._docs.operations) if self._docs else None
+
     # ------------------------------------------------------------------------------------- searching
 
     def search(self, query: str, limit: int = 50) -> SearchResults:

@@ -32,4 +32,49 @@
     var box = document.getElementById("q");
     if (box) { ev.preventDefault(); box.focus(); box.select(); }
   });
+
+  // Schema pages: "…/Deployment#spec.template.spec" opens at that field. A field already on the page is
+  // opened (its ancestors' <details> too) and scrolled to; one that is not rendered yet is asked of the
+  // server in its path form, which renders the tree opened down to it (and works without this script).
+  function openField() {
+    var tree = document.querySelector(".schema-tree");
+    var hash = decodeURIComponent(location.hash.slice(1));
+    if (!tree || !hash || !/^[A-Za-z0-9_$@.\-]+$/.test(hash)) { return; }
+    var el = document.getElementById(hash);
+    if (el) {
+      for (var p = el; p; p = p.parentElement) { if (p.tagName === "DETAILS") { p.open = true; } }
+      el.scrollIntoView({ block: "start" });
+      return;
+    }
+    var base = location.pathname.split("/").slice(0, 5).join("/");  // /schema/<g>/<v>/<name>
+    location.replace(base + "/" + encodeURIComponent(hash).replace(/%2E/g, ".") + "#" + hash);
+  }
+  document.addEventListener("DOMContentLoaded", openField);
+  window.addEventListener("hashchange", openField);
+
+  // Live search: Escape closes the results, ArrowDown moves into them, and they close when focus leaves.
+  document.addEventListener("keydown", function (ev) {
+    var panel = document.getElementById("live-results");
+    if (!panel) { return; }
+    var box = document.getElementById("q");
+    if (ev.key === "Escape" && panel.contains(document.activeElement) || ev.key === "Escape" && document.activeElement === box) {
+      panel.innerHTML = "";
+      if (box) { box.focus(); }
+      return;
+    }
+    if (ev.key !== "ArrowDown" && ev.key !== "ArrowUp") { return; }
+    var links = Array.prototype.slice.call(panel.querySelectorAll("a"));
+    if (!links.length) { return; }
+    var i = links.indexOf(document.activeElement);
+    if (document.activeElement === box && ev.key === "ArrowDown") { i = -1; } else if (i === -1) { return; }
+    ev.preventDefault();
+    var next = ev.key === "ArrowDown" ? i + 1 : i - 1;
+    if (next < 0) { if (box) { box.focus(); } return; }
+    links[Math.min(next, links.length - 1)].focus();
+  });
+  document.addEventListener("click", function (ev) {
+    var panel = document.getElementById("live-results");
+    var form = panel && panel.parentElement;
+    if (panel && form && !form.contains(ev.target)) { panel.innerHTML = ""; }
+  });
 })();

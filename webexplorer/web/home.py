@@ -20,7 +20,10 @@ async def home(request: Request) -> HTMLResponse:
         "groups": len(groups),
         "versions": sum(len(g.versions) for g in groups),
         "resources": sum(len(v.resources) for g in groups for v in g.versions),
+        "custom": sum(1 for g in groups if g.origin == "custom"),
     }
+    index = explorer.store.search_index if explorer.store is not None else None
+    operations = index.operation_count if index is not None else None
     return render(
         request,
         "home.html",
@@ -28,6 +31,7 @@ async def home(request: Request) -> HTMLResponse:
             "catalog": catalog,
             "groups": groups,
             "counts": counts,
+            "operations": operations,
             "catalog_problem": explorer.catalog_problem(),
             "whoami": await explorer.identity(),
         },

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from webexplorer import __version__
+from webexplorer.web.urls import TEMPLATE_GLOBALS
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -31,7 +33,17 @@ def _environment() -> jinja2.Environment:
         auto_reload=False,
     )
     env.globals["version"] = __version__
+    env.globals.update(TEMPLATE_GLOBALS)
+    env.filters["json"] = _json_text
     return env
+
+
+def _json_text(value: Any) -> str:
+    """A value from a document (an enum member, a default) as JSON text; escaped by autoescape later."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:
+        return str(value)
 
 
 ENV = _environment()

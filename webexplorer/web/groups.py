@@ -1,0 +1,23 @@
+"""Group and group-version pages: the table ``curl localhost:8001/apis/batch/v1`` prints, as a page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from webexplorer.web.lookup import catalog_of, group_of, group_version_of
+from webexplorer.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/g/{group}", response_class=HTMLResponse)
+async def group_page(request: Request, group: str) -> HTMLResponse:
+    g = group_of(catalog_of(request), group)
+    return render(request, "group.html", {"group": g})
+
+
+@router.get("/g/{group}/{version}", response_class=HTMLResponse)
+async def group_version_page(request: Request, group: str, version: str) -> HTMLResponse:
+    g, gv = group_version_of(catalog_of(request), group, version)
+    return render(request, "group_version.html", {"group": g, "gv": gv, "version": gv.version})

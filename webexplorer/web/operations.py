@@ -1,0 +1,62 @@
+"""The operation page: method, path, description, every parameter, the body and the responses, and
+the seam where the try-it form sits.
+
+The try-it helper fills ``templates/_tryout_form.html``; this page includes it inside
+``<section id="try-it">`` and passes it ``operation``, ``resource``, ``group`` and ``version`` under
+those names (plus ``gv`` and ``catalog``), so the two features meet at one stable contract.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from webexplorer.catalog import CatalogError, Operation, Parameter
+from webexplorer.web import urls
+from webexplorer.web.lookup import catalog_of, check, group_version_of, kind_schema_url
+from webexplorer.web.resources import ACTION_LABELS
+from webexplorer.web.templating import render
+
+router = APIRouter()
+
+_LOCATION_ORDER = {"path": 0, "query": 1, "header": 2, "cookie": 3}
+
+
+def ordered_parameters(op: Operation) -> list[Parameter]:
+    """Path parameters first (they are required to build the URL), then query, then headers;
+    required before optional, alphabetical within each."""
+    return sorted(op.parameters, key=lambda p: (_LOCATION_ORDER.get(p.location, 9), not p.required, p.name))
+
+
+@router.get("/op/{group}/{version}/{operation_id}", response_class=HTMLResponse)
+async def operation_page(request: Request, group: str, version: str, operation_id: str) -> HTMLResponse:
+    catalog = catalog_of(request)
+    g, gv = group_version_of(catalog, group, version)
+    check(operation_id, urls.valid_operation_id, "operation id")
+    try:
+        index = await catalog.operations_for(g.name, gv.version)
+    except CatalogError as exc:
+        raise HTTPException(503, f"The OpenAPI document of {gv.name} could not be read: {exc}") from exc
+    op = index.by_id(operation_id)
+    if op is None:
+        raise HTTPException(
+            404,
+            f"{gv.name} documents no operation {operation_id!r}; its resource pages list every operation.",
+        )
+    t = op.target
+    resource = catalog.resource(t.group, t.version, t.resource) if t is not None and t.resource else None
+    return render(
+        request,
+        "operation.html",
+        {
+            "catalog": catalog,
+            "operation": op,
+            "resource": resource,
+            "group": g,
+            "gv": gv,
+            "version": gv.version,
+            "parameters": ordered_parameters(op),
+            "kind_url": await kind_schema_url(catalog, g.name, gv.version, op.gvk),
+            "action_labels": ACTION_LABELS,
+        },
+    )

@@ -1,0 +1,103 @@
+"""Schema pages: a kind's (or any definition's) field tree, what ``kubectl explain --recursive`` shows,
+without ever rendering the whole tree at once.
+
+A page shows one level of fields; every object field is a ``<details>`` that loads its children from
+``?part=children`` through htmx when opened (and without JavaScript, links to its own page). A field's
+own page (``/schema/apps/v1/Deployment/spec.template.spec``) is the same tree opened down to that field,
+each level's siblings shown closed, so a bookmark lands on the field with its context. A reference
+that is already an ancestor is a link to its definition, never another level, which keeps
+``JSONSchemaProps`` finite. Pages are cheap because each level is one ``field_tree(depth=1)`` call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from webexplorer.catalog import GVK, Catalog, CatalogError, Field, FieldTree, Resource
+from webexplorer.web import urls
+from webexplorer.web.lookup import catalog_of, check, group_version_of
+from webexplorer.web.templating import render
+
+router = APIRouter()
+
+
+async def _tree(
+    catalog: Catalog, group: str, version: str, name: str, path: str
+) -> tuple[FieldTree, GVK | None]:
+    """The tree at ``path`` of a kind (``Deployment``) or a definition name, or a 404 page."""
+    g = "" if group == "core" else group
+    try:
+        if "." not in name:
+            gvk = GVK(g, version, name)
+            try:
+                return await catalog.field_tree(gvk, path, 1), gvk
+            except CatalogError:
+                schemas = await catalog.schemas(g, version)
+                if name not in schemas:
+                    raise
+        return await catalog.field_tree((g, version, name), path, 1), None
+    except CatalogError as exc:
+        raise HTTPException(404, f"No schema {name!r} in {g or 'core'}/{version} ({exc}).") from exc
+
+
+def _prefixes(path: str) -> list[str]:
+    """``a.b.c`` → ``["", "a", "a.b", "a.b.c"]``: the levels opened on the way to a field."""
+    parts = path.split(".") if path else []
+    return ["", *(".".join(parts[: i + 1]) for i in range(len(parts)))]
+
+
+def deprecated(f: Field) -> bool:
+    """Kubernetes marks deprecation in prose ("Deprecated: ..."), not in a schema keyword."""
+    return "deprecated" in f.description[:200].lower()
+
+
+@router.get("/schema/{group}/{version}/{name}", response_class=HTMLResponse)
+async def schema_page(request: Request, group: str, version: str, name: str) -> HTMLResponse:
+    return await _page(request, group, version, name, "")
+
+
+@router.get("/schema/{group}/{version}/{name}/{path}", response_class=HTMLResponse)
+async def schema_field_page(request: Request, group: str, version: str, name: str, path: str) -> HTMLResponse:
+    return await _page(request, group, version, name, path)
+
+
+async def _page(request: Request, group: str, version: str, name: str, path: str) -> HTMLResponse:
+    catalog = catalog_of(request)
+    g, gv = group_version_of(catalog, group, version)
+    check(name, urls.valid_schema_name, "kind or definition name")
+    if path:
+        check(path, urls.valid_field_path, "field path")
+    common: dict[str, Any] = {
+        "group": g,
+        "gv": gv,
+        "version": gv.version,
+        "name": name,
+        "deprecated": deprecated,
+    }
+    if request.query_params.get("part") == "children":
+        tree, _ = await _tree(catalog, g.name, gv.version, name, path)
+        return render(
+            request, "_schema_children.html", {**common, "fields": tree.fields, "open": {}, "target": ""}
+        )
+    levels = [(await _tree(catalog, g.name, gv.version, name, p)) for p in _prefixes(path)]
+    root, gvk = levels[0]
+    resources: list[Resource] = []
+    if gvk is not None:
+        resources = [r for r in catalog.find_kind(gvk.kind) if r.group == g.name]
+    return render(
+        request,
+        "schema.html",
+        {
+            **common,
+            "root": root,
+            "gvk": gvk,
+            "title_name": gvk.kind if gvk else name.rsplit(".", 1)[-1],
+            "target": path,
+            "target_tree": levels[-1][0] if path else None,
+            "open": {p: t.fields for p, (t, _) in zip(_prefixes(path), levels, strict=True)},
+            "resources": resources,
+        },
+    )

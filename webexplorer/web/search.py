@@ -1,0 +1,31 @@
+"""Search: one box on every page. ``/search?q=`` is a plain page (works without JavaScript); the
+header's box asks for ``&partial=1`` while typing (htmx, debounced) and gets only the results, shorter."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from webexplorer.catalog import SearchResults
+from webexplorer.web.lookup import explorer_of
+from webexplorer.web.templating import render
+
+router = APIRouter()
+
+MAX_QUERY = 200
+PAGE_LIMIT = 50
+LIVE_LIMIT = 8
+
+
+@router.get("/search", response_class=HTMLResponse)
+async def search_page(request: Request, q: str = "", partial: str = "") -> HTMLResponse:
+    query = q.strip()[:MAX_QUERY]
+    live = partial == "1"
+    explorer = explorer_of(request)
+    limit = LIVE_LIMIT if live else PAGE_LIMIT
+    if explorer.store is None or not query:
+        results = SearchResults(query)
+    else:
+        results = explorer.store.search(query, limit=limit)
+    context = {"query": query, "results": results, "live": live, "limit": limit}
+    return render(request, "_search_results.html" if live else "search.html", context)
