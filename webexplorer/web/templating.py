@@ -32,7 +32,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.globals["version"] = __version__
+    env.globals["app_version"] = __version__  # not "version": pages use that for API versions
     env.globals.update(TEMPLATE_GLOBALS)
     env.filters["json"] = _json_text
     return env
