@@ -17,9 +17,27 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from webexplorer import __version__
 from webexplorer.explorer import Explorer
 from webexplorer.settings import Settings
-from webexplorer.web import errors, health, home
+from webexplorer.web import (
+    diff,
+    errors,
+    groups,
+    health,
+    home,
+    metrics,
+    operations,
+    pod,
+    raw,
+    resources,
+    schemas,
+    search,
+    tryout,
+)
+from webexplorer.web.answers import AnswerStore
+from webexplorer.web.csrf import SessionMiddleware, Sessions
 from webexplorer.web.guards import GuardMiddleware, HostAllowList
 from webexplorer.web.templating import STATIC_DIR
+from webexplorer.web.timing import ServerTimingMiddleware
+from webexplorer.web.watches import WatchRegistry
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,17 +61,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
     )
     app.state.explorer = explorer
+    app.state.sessions = Sessions(settings.secret_key)  # CSRF tokens (web/csrf.py)
+    app.state.answers = AnswerStore()  # try-it answer bodies for download
+    app.state.watches = WatchRegistry(settings.max_watches, settings.max_watches_per_visitor)
     app.add_exception_handler(StarletteHTTPException, errors.http_exception_handler)
     app.add_exception_handler(Exception, errors.unexpected_exception_handler)
 
-    app.include_router(health.router)
-    app.include_router(home.router)
+    # the whole surface, one line per page family (URL scheme: docs/architecture.md, "Pages and their URLs")
+    app.include_router(health.router)  # /healthz /readyz
+    app.include_router(metrics.router)  # /metrics (Prometheus)
+    app.include_router(home.router)  # /
+    app.include_router(groups.router)  # /g/<group>  /g/<group>/<version>
+    app.include_router(resources.router)  # /g/<group>/<version>/<resource>
+    app.include_router(operations.router)  # /op/<group>/<version>/<operationId>
+    app.include_router(schemas.router)  # /schema/<group>/<version>/<Kind or definition>[/<field.path>]
+    app.include_router(search.router)  # /search?q=
+    app.include_router(raw.router)  # /raw/<api path>
+    app.include_router(diff.router)  # /diff?old=&new=
+    app.include_router(pod.router)  # /pod: the Downward API of the pod the explorer runs in
+    app.include_router(tryout.router)  # /try/<group>/<version>/<operationId>, /try/watch/<id>, /try/suggest
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     allowed = [*settings.allowed_hosts]
     if settings.host not in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding
         allowed.append(settings.host)
+    app.add_middleware(SessionMiddleware)
+    app.add_middleware(ServerTimingMiddleware)
     app.add_middleware(GuardMiddleware, allowed=HostAllowList(allowed))
+    app.add_middleware(metrics.MetricsMiddleware)  # outermost: counts the guard's refusals too
     return app
 
 

@@ -14,6 +14,8 @@ import time
 from webexplorer.catalog import Catalog, CatalogNotReady, CatalogStore, SnapshotSource, embedded_snapshot_path
 from webexplorer.cluster import ClusterError, ConfigError, Connection, Detection, connect, detect
 from webexplorer.cluster.whoami import WhoAmI, whoami_explained
+from webexplorer.metrics import observe_upstream
+from webexplorer.podinfo import PodInfoReader
 from webexplorer.settings import Settings
 from webexplorer.source import DocumentSource
 
@@ -21,6 +23,9 @@ log = logging.getLogger("webexplorer")
 
 #: how long the identity from SelfSubjectReview is trusted before asking again (tokens rotate)
 IDENTITY_TTL = 30.0
+#: /readyz fails once the API server has not answered a catalog check for this many refresh intervals.
+#: One failed check is not enough (a blip must not pull every replica out of its Service at once).
+READY_MISSED_CHECKS = 3
 
 
 class Explorer:
@@ -37,6 +42,8 @@ class Explorer:
         self._whoami: WhoAmI | None = None
         self._whoami_at = 0.0
         self.started_at = 0.0
+        #: the Downward API of the pod the explorer runs in (the "This pod" page)
+        self.podinfo = PodInfoReader(settings.podinfo_dir)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -49,6 +56,8 @@ class Explorer:
             else:
                 self.detection = await detect(self.settings)
                 self.connection = await connect(self.detection, self.settings)
+                if self.connection is not None:
+                    self.connection.observer = observe_upstream  # upstream latency for /metrics
         except ConfigError as exc:
             self.problem = f"{exc} Until then the explorer serves the embedded snapshot."
             log.warning("configuration problem: %s", exc)
@@ -128,5 +137,22 @@ class Explorer:
         return self._whoami
 
     def readiness(self) -> tuple[bool, str]:
+        """``/readyz``: the catalog is loaded and (live) the API server answered a recent check.
+
+        Never a request of its own: the background refresh already asks the server every
+        ``refresh_interval`` seconds, so its last success says whether the server answers, at the cost
+        of reading a number. Probes come every few seconds from every kubelet; they must stay free."""
         problem = self.catalog_problem()
-        return (problem is None, problem or "ok")
+        if problem is not None:
+            return False, problem
+        store = self.store
+        if self.offline or store is None:
+            return True, "ok"
+        allowed = READY_MISSED_CHECKS * store.refresh_interval + self.settings.request_timeout
+        last = store.last_success_monotonic
+        if last is None or time.monotonic() - last > allowed:
+            why = f" (last error: {store.last_error})" if store.last_error else ""
+            return False, (
+                f"The API server has not answered the explorer's checks for more than {allowed:g} s{why}."
+            )
+        return True, "ok"

@@ -48,14 +48,34 @@ class Settings(BaseSettings):
     allow_writes: bool = Field(
         False, description="let try-it send writes for real (otherwise writes go out only as dry runs)"
     )
+    allow_connect: bool = Field(
+        False,
+        description="let try-it use the exec, attach, portforward and proxy subresources (refused otherwise)",
+    )
+    secret_key: str | None = Field(
+        None,
+        description="key that signs session CSRF tokens; random per process when unset (give every replica "
+        "the same value)",
+        repr=False,
+    )
+    max_watches: int = Field(32, ge=0, description="open try-it watches allowed in total")
+    max_watches_per_visitor: int = Field(3, ge=0, description="open try-it watches allowed per visitor")
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="extra Host header values to accept (localhost names are always accepted)",
+    )
+    compare_snapshots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="recorded snapshot files the API diff page offers to compare (besides the embedded one)",
     )
     refresh_interval: float = Field(
         30.0, gt=0, description="seconds between background checks for API changes (CRDs)"
     )
     request_timeout: float = Field(10.0, gt=0, description="seconds before an API server request gives up")
+    podinfo_dir: Path = Field(
+        Path("/etc/podinfo"),
+        description="the pod's downwardAPI volume (labels, annotations, resources) for the 'This pod' page",
+    )
     log_json: bool = Field(False, description="write logs as JSON lines")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log level")
 
@@ -65,4 +85,12 @@ class Settings(BaseSettings):
         """``a.example,b.example`` from a flag or the environment: a list is the natural shape."""
         if isinstance(value, str):
             return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("compare_snapshots", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        """``a.jsonl.xz,b.jsonl.xz`` from a flag or the environment."""
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
         return value

@@ -119,11 +119,16 @@ class FieldTree:
 class SchemaSet:
     """The definitions of one OpenAPI document, read lazily. Immutable once built."""
 
-    __slots__ = ("_by_gvk", "_schemas")
+    __slots__ = ("_by_gvk", "_schemas", "_trees")
+
+    #: field trees kept per set: every schema page builds one per opened level, the same ones again and
+    #: again (trees are immutable, so sharing them is safe); the oldest goes first past this many
+    TREE_CACHE_SIZE = 512
 
     def __init__(self, schemas: Mapping[str, Any]) -> None:
         self._schemas = schemas
         self._by_gvk: dict[GVK, str] | None = None
+        self._trees: dict[tuple[str, str, int | None], FieldTree] = {}
 
     def __len__(self) -> int:
         return len(self._schemas)
@@ -305,6 +310,18 @@ class SchemaSet:
         """The fields under ``path`` of ``root`` (a definition name or a schema), expanded ``depth``
         levels (None: all the way, as ``kubectl explain --recursive``; recursive refs stop it).
         Raises :class:`CatalogError` for an unknown definition or path."""
+        if not isinstance(root, str):
+            return self._field_tree(root, path, depth)
+        key = (root, path, depth)
+        tree = self._trees.get(key)
+        if tree is None:
+            tree = self._field_tree(root, path, depth)  # errors are not kept: they are rare and cheap
+            if len(self._trees) >= self.TREE_CACHE_SIZE:
+                del self._trees[next(iter(self._trees))]
+            self._trees[key] = tree
+        return tree
+
+    def _field_tree(self, root: str | Mapping[str, Any], path: str, depth: int | None) -> FieldTree:
         schema, root_name = self._root(root)
         if path:
             at = self.field_at(root, path)

@@ -24,7 +24,7 @@ import contextlib
 import logging
 import ssl
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -57,6 +57,10 @@ ConnectionMode = Literal["in-cluster", "server", "kubeconfig"]
 USER_AGENT = f"webexplorer/{__version__}"
 MAX_REDIRECTS = 5
 _UNSET: float = -1.0
+
+#: told about every request sent: ``(method, status or None when there was no answer, seconds)``. The
+#: explorer points it at ``/metrics`` (upstream latency) so this layer stays free of any metrics library.
+RequestObserver = Callable[[str, int | None, float], None]
 
 
 def make_client(
@@ -151,6 +155,8 @@ class Connection:
 
     #: live connections can write (try-it still asks the operator's permission)
     read_only: bool = False
+    #: see :data:`RequestObserver`; copied to sibling connections (``with_token``, ``switch_context``)
+    observer: RequestObserver | None = None
 
     def __init__(
         self,
@@ -323,7 +329,7 @@ class Connection:
         tls = replace(
             self._tls, client_cert_pem=None, client_key_pem=None, client_cert_file=None, client_key_file=None
         )
-        return Connection(
+        sibling = Connection(
             mode=self.mode,
             label=label or f"{self.label} (visitor's token)",
             server_url=self.server_url,
@@ -336,6 +342,8 @@ class Connection:
             proxy_url=self.proxy_url,
             trust_env=self._trust_env,
         )
+        sibling.observer = self.observer
+        return sibling
 
     # --- contexts -----------------------------------------------------------------------------
 
@@ -353,9 +361,11 @@ class Connection:
                 "switch to: start the explorer with --kubeconfig."
             )
         kubeconfig = load_kubeconfig(self.kubeconfig.paths, strict=True)
-        return Connection.from_kubeconfig(
+        switched = Connection.from_kubeconfig(
             kubeconfig, name, request_timeout=self.request_timeout, token_refresh=self._token_refresh
         )
+        switched.observer = self.observer
+        return switched
 
     # --- description --------------------------------------------------------------------------
 
@@ -467,21 +477,26 @@ class Connection:
         only "no answer" raises :class:`ClusterError`."""
         budget = timeout or self.request_timeout
         started = time.perf_counter()
-        response = await self._send(
-            method,
-            path,
-            params=params,
-            headers=headers,
-            content=content,
-            timeout=httpx.Timeout(budget),
-            budget=budget,
-        )
+        status: int | None = None
         try:
-            body = await response.aread()
-        except (httpx.HTTPError, OSError) as exc:
-            raise self.translate(exc, budget) from None
+            response = await self._send(
+                method,
+                path,
+                params=params,
+                headers=headers,
+                content=content,
+                timeout=httpx.Timeout(budget),
+                budget=budget,
+            )
+            try:
+                body = await response.aread()
+            except (httpx.HTTPError, OSError) as exc:
+                raise self.translate(exc, budget) from None
+            finally:
+                await response.aclose()
+            status = response.status_code
         finally:
-            await response.aclose()
+            self._observe(method, status, time.perf_counter() - started)
         return Reply(
             status=response.status_code,
             reason=response.reason_phrase,
@@ -510,19 +525,32 @@ class Connection:
         chunks by ``read_timeout`` (default the same; None for watches that may stay quiet for long)."""
         budget = timeout or self.request_timeout
         read = budget if read_timeout == _UNSET else read_timeout
-        response = await self._send(
-            method,
-            path,
-            params=params,
-            headers=headers,
-            content=content,
-            timeout=httpx.Timeout(budget, read=read),
-            budget=read or budget,
-        )
+        started = time.perf_counter()
+        status: int | None = None
+        try:
+            response = await self._send(
+                method,
+                path,
+                params=params,
+                headers=headers,
+                content=content,
+                timeout=httpx.Timeout(budget, read=read),
+                budget=read or budget,
+            )
+            status = response.status_code
+        finally:  # a stream's latency is the time to its headers: a watch may stay open for minutes
+            self._observe(method, status, time.perf_counter() - started)
         try:
             yield StreamReply(response, self, read or budget)
         finally:
             await response.aclose()
+
+    def _observe(self, method: str, status: int | None, seconds: float) -> None:
+        if self.observer is not None:
+            try:
+                self.observer(method, status, seconds)
+            except Exception:  # an observer's bug must never fail a request
+                log.exception("request observer failed")
 
     async def fetch(self, path: str, *, accept: str = "application/json", etag: str | None = None) -> Fetched:
         """GET ``path`` for the catalog (:class:`~webexplorer.source.DocumentSource`)."""

@@ -344,6 +344,52 @@ class ControlPlane:
             else:
                 shutil.rmtree(state, ignore_errors=True)
 
+    # ------------------------------------------------------------------ faults
+
+    def _component(self, name: str) -> ManagedProcess:
+        for process in self._processes:
+            if process.name == name:
+                return process
+        raise RuntimeError(f"{name} is not part of the started control plane")
+
+    def stop_apiserver(self, *, kill: bool = True) -> None:
+        """Take kube-apiserver down while etcd and the controller-manager keep running: an API server
+        outage as its clients see it. ``kill`` (the default) is SIGKILL, a crash: open connections are
+        reset, nothing is drained; otherwise SIGTERM, a graceful shutdown."""
+        process = self._component("kube-apiserver")
+        if kill:
+            process.kill()
+        else:
+            process.stop()
+
+    def start_apiserver(self) -> float:
+        """Start kube-apiserver again after :meth:`stop_apiserver`, with the same flags, port, certificates
+        and tokens (clients need no new configuration); return the seconds until ``/readyz`` is 200."""
+        process = self._component("kube-apiserver")
+        if process.running():
+            raise RuntimeError("kube-apiserver is already running")
+        started = time.monotonic()
+        process.start()
+        try:
+            wait_until(
+                self._apiserver_ready,
+                timeout=self.ready_timeout,
+                what="kube-apiserver /readyz",
+                alive=process.exit_problem,
+            )
+        except (TimeoutError, RuntimeError) as exc:
+            raise ControlPlaneError(
+                f"{exc} after a restart; last lines of {process.log_path}:\n{process.tail()}"
+            ) from None
+        return time.monotonic() - started
+
+    def restart_apiserver(self, *, kill: bool = True, downtime: float = 0.0) -> float:
+        """:meth:`stop_apiserver`, wait ``downtime`` seconds, :meth:`start_apiserver`; returns the seconds
+        the restart took to be ready (not counting ``downtime``)."""
+        self.stop_apiserver(kill=kill)
+        time.sleep(downtime)
+        return self.start_apiserver()
+
     def save_logs(self, destination: Path) -> Path:
         """Copy the process logs and the audit log to ``destination`` (created); return it."""
         destination.mkdir(parents=True, exist_ok=True)

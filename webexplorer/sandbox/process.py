@@ -113,6 +113,16 @@ class ManagedProcess:
                 return int(line.split()[1]) * 1024
         return None
 
+    def kill(self) -> None:
+        """SIGKILL the process group now and reap it: a crash (no flushing, no graceful shutdown), for
+        fault-injection tests and benchmarks; idempotent. :meth:`start` may launch it again."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM, wait up to ``timeout`` seconds, then SIGKILL; idempotent."""
         process = self._process

@@ -6,8 +6,8 @@ and on streamed answers: it must add nothing measurable and never buffer a body.
 * **Host allow-list** — a DNS-rebinding page (``evil.example`` resolving to 127.0.0.1) reaches the
   explorer with ``Host: evil.example``; refusing unknown hosts is what stops it from driving an explorer
   that holds cluster credentials. Localhost names are always allowed, plus the operator's list. The
-  probes (``/healthz``, ``/readyz``) are exempt: the kubelet sends the pod IP as Host and they reveal
-  nothing.
+  probes (``/healthz``, ``/readyz``) and ``/metrics`` are exempt: the kubelet and Prometheus send the pod
+  IP as Host, and they reveal nothing from the cluster.
 * **Security headers** on every answer, including a Content-Security-Policy with no inline script, so
   even a missed escape of attacker-controlled cluster text (CRD descriptions, annotations) cannot run.
 """
@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

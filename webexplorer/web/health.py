@@ -1,4 +1,10 @@
-"""Probes: ``/healthz`` says the process is alive, ``/readyz`` that it can serve real pages."""
+"""Probes: ``/healthz`` says the process is alive, ``/readyz`` that it can serve real pages.
+
+``/healthz`` (liveness) asks nothing of anything: if the event loop answers, the process is alive, and a
+cluster outage must never make the kubelet restart every replica. ``/readyz`` (readiness) is the
+catalog being loaded and, when live, the API server having answered a recent background check
+(:meth:`~webexplorer.explorer.Explorer.readiness`): reading state, never a request per probe.
+"""
 
 from __future__ import annotations
 

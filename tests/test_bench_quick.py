@@ -1,0 +1,66 @@
+"""Every benchmark of ``bench/`` still works: each runs its ``--quick`` variant (tiny counts, seconds
+long) against one control plane of this module's own — the soak kills its API server and the large
+cluster fills it with CRDs, which other tests must not see. No timing is asserted: figures from a test
+run on a shared machine mean nothing; ``docs/performance.md`` holds the measured ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import httpx
+import pytest
+
+from bench import browser, cold_start, large_cluster, render, soak, tryout_overhead
+from bench._common import options, report
+from webexplorer.sandbox.binaries import BuildError, ensure_binaries
+from webexplorer.sandbox.controlplane import ControlPlane, ControlPlaneError
+
+
+@pytest.fixture(scope="module")
+def plane() -> Iterator[ControlPlane]:
+    try:
+        cp = ControlPlane(ensure_binaries(lambda m: None), log=lambda m: None)
+        cp.start()
+    except (BuildError, ControlPlaneError) as exc:
+        pytest.fail(f"cannot start a control plane for the benchmarks: {exc}", pytrace=False)
+    try:
+        yield cp
+    finally:
+        cp.stop()
+
+
+# In this order: the plain-cluster ones first, then those that add CRDs, the soak (API server restart) last.
+BENCHMARKS = [cold_start, render, tryout_overhead, browser, large_cluster, soak]
+
+
+@pytest.mark.parametrize("module", BENCHMARKS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_quick_variant_runs(module: ModuleType, plane: ControlPlane, tmp_path: Path, capsys) -> None:
+    opts = options(module.add_arguments, ["--quick"])
+    result = module.run(plane, tmp_path, opts)
+    assert result.targets and all(t.measured for t in result.targets)
+    name = module.__name__.rsplit(".", 1)[-1]
+    path = report(
+        name, result, command=f"python -m bench.{name} --quick", started=0.0, quick=True, out=tmp_path
+    )
+    saved = json.loads(path.read_text())
+    assert saved["quick"] is True and saved["targets"]
+    printed = capsys.readouterr().out
+    assert "figure" in printed and "target" in printed
+
+
+def test_restart_apiserver_keeps_address_and_credentials(plane: ControlPlane) -> None:
+    """The soak's fault: a SIGKILLed API server comes back on the same port with the same tokens."""
+    with plane.client(timeout=2) as client:
+        assert client.get("/version").status_code == 200
+        plane.stop_apiserver(kill=True)
+        with pytest.raises(httpx.TransportError):
+            client.get("/version")
+        assert "kube-apiserver" in plane.dead_components()
+        seconds = plane.start_apiserver()
+        assert seconds > 0
+        assert client.get("/version").json()["gitVersion"] == plane.version
+    assert plane.dead_components() == []

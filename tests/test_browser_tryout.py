@@ -1,0 +1,134 @@
+"""Try it out in Chromium against a real explorer process and the real control plane: the form under the
+strict CSP (no console errors), a watch streaming a row for an object created by a direct API call, and
+cluster text with ``<script>`` rendered inert."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.fixtures.server import ExplorerProcess
+from tests.tryout_helpers import marker
+from webexplorer.sandbox.controlplane import ControlPlane
+
+CM = "/api/v1/namespaces/default/configmaps"
+
+
+def _start(explorer_factory: Callable[..., ExplorerProcess], control_plane: ControlPlane) -> ExplorerProcess:
+    return explorer_factory(
+        ["--mode", "kubeconfig", "--kubeconfig", str(control_plane.kubeconfig), "--allow-writes"]
+    )
+
+
+def _watch_console(page: Page) -> list[str]:
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    return problems
+
+
+def test_create_with_dry_run_then_for_real(
+    page: Page,
+    explorer_factory: Callable[..., ExplorerProcess],
+    control_plane: ControlPlane,
+    admin_client: httpx.Client,
+    artifacts_dir: Path,
+) -> None:
+    explorer = _start(explorer_factory, control_plane)
+    problems = _watch_console(page)
+    name = marker()
+    # the operation page loads the form into its #try-it section
+    page.goto(f"{explorer.url}/op/core/v1/createCoreV1NamespacedConfigMap")
+    expect(page.locator("#try-it #tryout-panel")).to_be_visible()
+    body = page.locator("#try-body")
+    body.fill(
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: default\ndata:\n  a: b\n"
+    )
+    expect(page.locator("#try-dry-run")).to_be_checked()
+    page.click("#tryout-send")
+    expect(page.locator("#tryout-code")).to_contain_text("201 Created")
+    expect(page.locator("#tryout-dry-run-badge")).to_be_visible()
+    assert admin_client.get(f"{CM}/{name}").status_code == 404
+    page.uncheck("#try-dry-run")
+    page.click("#tryout-send")
+    expect(page.locator("#tryout-real-write-badge")).to_be_visible()
+    assert admin_client.get(f"{CM}/{name}").status_code == 200
+    page.screenshot(path=str(artifacts_dir / "tryout-create.png"), full_page=True)
+    admin_client.delete(f"{CM}/{name}")
+    assert problems == [], problems
+
+
+def test_watch_shows_an_object_created_directly(
+    page: Page,
+    explorer_factory: Callable[..., ExplorerProcess],
+    control_plane: ControlPlane,
+    admin_client: httpx.Client,
+    artifacts_dir: Path,
+) -> None:
+    explorer = _start(explorer_factory, control_plane)
+    problems = _watch_console(page)
+    label = marker()
+    query = urlencode({"p.namespace": "default", "q.watch": "true", "q.labelSelector": f"m={label}"})
+    page.goto(f"{explorer.url}/try/core/v1/listCoreV1NamespacedConfigMap?{query}")
+    page.click("#tryout-send")
+    expect(page.locator("#watch-info")).to_contain_text("Watching")
+    page.evaluate(
+        """(name) => {
+            window.__rowSeenAt = null;
+            new MutationObserver(() => {
+                if (!window.__rowSeenAt && document.querySelector(`tr.watch-row[data-name="${name}"]`)) {
+                    window.__rowSeenAt = Date.now();
+                }
+            }).observe(document.body, {childList: true, subtree: true});
+        }""",
+        label,
+    )
+    sent_at = time.time() * 1000
+    admin_client.post(CM, json={"metadata": {"name": label, "labels": {"m": label}}})
+    row = page.locator(f'tr.watch-row[data-name="{label}"]')
+    expect(row).to_contain_text("ADDED")
+    seen_at = page.evaluate("window.__rowSeenAt")
+    print(f"\nwrite → watch row in Chromium: {seen_at - sent_at:.0f} ms")
+    (artifacts_dir / "tryout-watch-latency.txt").write_text(f"{seen_at - sent_at:.1f}\n")
+    admin_client.delete(f"{CM}/{label}")
+    expect(page.locator(f'tr.watch-deleted[data-name="{label}"]')).to_be_visible()
+    page.click("#watch-stop")
+    expect(page.locator("#watch-end")).to_contain_text("Stopped")
+    page.screenshot(path=str(artifacts_dir / "tryout-watch.png"), full_page=True)
+    assert problems == [], problems
+
+
+def test_script_in_cluster_text_is_inert(
+    page: Page,
+    explorer_factory: Callable[..., ExplorerProcess],
+    control_plane: ControlPlane,
+    admin_client: httpx.Client,
+    artifacts_dir: Path,
+) -> None:
+    explorer = _start(explorer_factory, control_plane)
+    problems = _watch_console(page)
+    name = marker()
+    evil = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+    admin_client.post(
+        CM, json={"metadata": {"name": name, "annotations": {"evil": evil}}, "data": {"payload": evil}}
+    )
+    try:
+        query = urlencode({"p.namespace": "default", "p.name": name})
+        page.goto(f"{explorer.url}/try/core/v1/readCoreV1NamespacedConfigMap?{query}")
+        page.click("#tryout-send")
+        expect(page.locator("#tryout-code")).to_contain_text("200 OK")
+        expect(page.locator("#tryout-body-yaml")).to_contain_text("<script>window.__pwned=1</script>")
+        page.click("#tryout-explain-tab")
+        expect(page.locator("#tryout-explain")).to_contain_text("map[string]string")
+        page.screenshot(path=str(artifacts_dir / "tryout-explain.png"), full_page=True)
+        assert page.evaluate("window.__pwned") is None
+        assert page.locator("#tryout-answer script, #tryout-answer img").count() == 0
+    finally:
+        admin_client.delete(f"{CM}/{name}")
+    assert problems == [], problems
