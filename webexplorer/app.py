@@ -36,7 +36,6 @@ from webexplorer.web.answers import AnswerStore
 from webexplorer.web.csrf import SessionMiddleware, Sessions
 from webexplorer.web.guards import GuardMiddleware, HostAllowList
 from webexplorer.web.templating import STATIC_DIR
-from webexplorer.web.timing import ServerTimingMiddleware
 from webexplorer.web.watches import WatchRegistry
 
 
@@ -86,7 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.host not in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding
         allowed.append(settings.host)
     app.add_middleware(SessionMiddleware)
-    app.add_middleware(ServerTimingMiddleware)
     app.add_middleware(GuardMiddleware, allowed=HostAllowList(allowed))
     app.add_middleware(metrics.MetricsMiddleware)  # outermost: counts the guard's refusals too
     return app
