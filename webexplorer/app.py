@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -18,6 +18,7 @@ from webexplorer import __version__
 from webexplorer.explorer import Explorer
 from webexplorer.settings import Settings
 from webexplorer.web import (
+    access,
     diff,
     errors,
     groups,
@@ -35,6 +36,7 @@ from webexplorer.web import (
 from webexplorer.web.answers import AnswerStore
 from webexplorer.web.csrf import SessionMiddleware, Sessions
 from webexplorer.web.guards import GuardMiddleware, HostAllowList
+from webexplorer.web.identity import Identities, SignInCookieMiddleware, load_header_identity
 from webexplorer.web.templating import STATIC_DIR
 from webexplorer.web.watches import WatchRegistry
 
@@ -42,6 +44,7 @@ from webexplorer.web.watches import WatchRegistry
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     explorer = Explorer(settings)
+    identities = Identities(settings, explorer)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await identities.aclose()
             await explorer.stop()
 
     app = FastAPI(
@@ -61,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.explorer = explorer
     app.state.sessions = Sessions(settings.secret_key)  # CSRF tokens (web/csrf.py)
+    app.state.identities = identities  # whose rights each request uses (web/identity.py)
     app.state.answers = AnswerStore()  # try-it answer bodies for download
     app.state.watches = WatchRegistry(settings.max_watches, settings.max_watches_per_visitor)
     app.add_exception_handler(StarletteHTTPException, errors.http_exception_handler)
@@ -69,21 +74,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the whole surface, one line per page family (URL scheme: docs/architecture.md, "Pages and their URLs")
     app.include_router(health.router)  # /healthz /readyz
     app.include_router(metrics.router)  # /metrics (Prometheus)
-    app.include_router(home.router)  # /
-    app.include_router(groups.router)  # /g/<group>  /g/<group>/<version>
-    app.include_router(resources.router)  # /g/<group>/<version>/<resource>
-    app.include_router(operations.router)  # /op/<group>/<version>/<operationId>
-    app.include_router(schemas.router)  # /schema/<group>/<version>/<Kind or definition>[/<field.path>]
-    app.include_router(search.router)  # /search?q=
-    app.include_router(raw.router)  # /raw/<api path>
-    app.include_router(diff.router)  # /diff?old=&new=
-    app.include_router(pod.router)  # /pod: the Downward API of the pod the explorer runs in
-    app.include_router(tryout.router)  # /try/<group>/<version>/<operationId>, /try/watch/<id>, /try/suggest
+    # every page's header names who this visitor's requests run as (web/identity.py)
+    page = [Depends(load_header_identity)]
+    app.include_router(home.router, dependencies=page)  # /
+    app.include_router(groups.router, dependencies=page)  # /g/<group>  /g/<group>/<version>
+    app.include_router(resources.router, dependencies=page)  # /g/<group>/<version>/<resource>
+    app.include_router(operations.router, dependencies=page)  # /op/<group>/<version>/<operationId>
+    # /schema/<group>/<version>/<Kind or definition>[/<field.path>]
+    app.include_router(schemas.router, dependencies=page)
+    app.include_router(search.router, dependencies=page)  # /search?q=
+    app.include_router(raw.router, dependencies=page)  # /raw/<api path>
+    app.include_router(diff.router, dependencies=page)  # /diff?old=&new=
+    app.include_router(
+        pod.router, dependencies=page
+    )  # /pod: the Downward API of the pod the explorer runs in
+    # /try/<group>/<version>/<operationId>, /try/watch/<id>, /try/suggest
+    app.include_router(tryout.router, dependencies=page)
+    app.include_router(access.router, dependencies=page)  # /signin /signout (--identity token), /can-i
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     allowed = [*settings.allowed_hosts]
     if settings.host not in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding
         allowed.append(settings.host)
+    app.add_middleware(SignInCookieMiddleware)
     app.add_middleware(SessionMiddleware)
     app.add_middleware(GuardMiddleware, allowed=HostAllowList(allowed))
     app.add_middleware(metrics.MetricsMiddleware)  # outermost: counts the guard's refusals too

@@ -9,6 +9,7 @@ layer reads the variables Kubernetes itself defines, such as ``KUBERNETES_SERVIC
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -19,6 +20,7 @@ DEFAULT_SERVICEACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount
 
 Mode = Literal["auto", "in-cluster", "server", "kubeconfig", "snapshot"]
 OpenAPIChoice = Literal["auto", "v3", "v2"]
+IdentityChoice = Literal["service-account", "token", "impersonate"]
 
 
 class Settings(BaseSettings):
@@ -58,6 +60,30 @@ class Settings(BaseSettings):
         "the same value)",
         repr=False,
     )
+    identity: IdentityChoice = Field(
+        "service-account",
+        description="whose rights requests use: 'service-account' (the explorer's own), 'token' (each "
+        "visitor signs in with a bearer token), 'impersonate' (identity headers from a trusted proxy)",
+    )
+    identity_user_header: str = Field(
+        "X-Forwarded-User", description="(impersonate) the proxy's header naming the visitor"
+    )
+    identity_groups_header: str = Field(
+        "X-Forwarded-Groups", description="(impersonate) the proxy's header listing the visitor's groups"
+    )
+    trusted_proxy_secret: str | None = Field(
+        None,
+        description="(impersonate) identity headers are trusted from a request whose Basic-auth password is "
+        "this secret",
+        repr=False,
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="(impersonate) client addresses (CIDRs) whose identity headers are trusted",
+    )
+    session_idle_minutes: float = Field(
+        30.0, gt=0, description="(token) a sign-in ends after this many minutes without a request"
+    )
     max_watches: int = Field(32, ge=0, description="open try-it watches allowed in total")
     max_watches_per_visitor: int = Field(3, ge=0, description="open try-it watches allowed per visitor")
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
@@ -85,6 +111,17 @@ class Settings(BaseSettings):
         """``a.example,b.example`` from a flag or the environment: a list is the natural shape."""
         if isinstance(value, str):
             return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_cidrs(cls, value: object) -> object:
+        """``10.0.0.0/8,127.0.0.1/32``; each must be an address or network (checked here, at start)."""
+        if isinstance(value, str):
+            value = [c.strip() for c in value.split(",") if c.strip()]
+        if isinstance(value, list):
+            for cidr in value:
+                ipaddress.ip_network(str(cidr), strict=False)  # ValueError -> a validation error
         return value
 
     @field_validator("compare_snapshots", mode="before")

@@ -187,7 +187,8 @@ class SearchIndex:
                 for r in self._kinds_in(loaded.group_version, doc.openapi == "v2"):
                     fields.extend(self._fields_of(key, doc.schemas, r.kind))
                 await asyncio.sleep(0)  # let requests in between documents
-            self._docs = _DocIndex.of(tuple(fields), tuple(operations))
+            # tens of thousands of strings to join: off the event loop, so pages keep being served
+            self._docs = await asyncio.to_thread(_DocIndex.of, tuple(fields), tuple(operations))
             self.status = "ready"
         except CatalogError as exc:
             self.status, self.error = "failed", str(exc)

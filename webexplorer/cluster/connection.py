@@ -21,6 +21,7 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import ssl
 import time
@@ -191,6 +192,9 @@ class Connection:
         self._tls = tls or TLSSettings()
         self._client_cert_source = client_cert_source
         self._impersonate = [value for name, value in extra_headers if name == "Impersonate-User"]
+        #: headers every request of this connection carries, over the caller's (``with_impersonation``)
+        self._forced_headers: tuple[tuple[str, str], ...] = ()
+        self._owns_client = True
         self._token_refresh = token_refresh
         self._trust_env = trust_env
         self._base = httpx.URL(self.server_url)
@@ -345,6 +349,20 @@ class Connection:
         sibling.observer = self.observer
         return sibling
 
+    def with_impersonation(self, user: str, groups: Sequence[str] = ()) -> Connection:
+        """A view of this connection whose requests act as ``user`` (and ``groups``) through
+        ``Impersonate-User`` / ``Impersonate-Group``: the explorer's own credentials authenticate, the
+        API server applies the impersonated user's RBAC (the explorer's identity needs the
+        ``impersonate`` verb). It shares this connection's HTTP client, so it is cheap to make per
+        request; its ``aclose()`` does nothing (the original owns the client). Impersonation headers a
+        caller passes are replaced, never merged."""
+        view = copy.copy(self)
+        view._forced_headers = (("Impersonate-User", user), *(("Impersonate-Group", g) for g in groups))
+        view._impersonate = [user]
+        view._owns_client = False
+        view.label = f"{self.label} (as {user})"
+        return view
+
     # --- contexts -----------------------------------------------------------------------------
 
     def contexts(self) -> list[ContextInfo]:
@@ -440,11 +458,15 @@ class Connection:
         budget: float,
     ) -> httpx.Response:
         """Send with same-origin redirects followed; returns a response whose body is not yet read."""
+        sent: httpx.Headers | Mapping[str, str] | None = headers
+        if self._forced_headers:
+            kept = [(k, v) for k, v in (headers or {}).items() if not k.lower().startswith("impersonate-")]
+            sent = httpx.Headers([*kept, *self._forced_headers])
         request = self._client.build_request(
             method,
             self._url(path),
             params=params,
-            headers=headers,
+            headers=sent,
             content=content,
             timeout=timeout,
             extensions=dict(self._extensions),
@@ -570,7 +592,8 @@ class Connection:
 
     async def aclose(self) -> None:
         """Close pooled connections. Nothing else to clean up: no key material was written to disk."""
-        await self._client.aclose()
+        if self._owns_client:
+            await self._client.aclose()
 
     async def __aenter__(self) -> Connection:
         return self

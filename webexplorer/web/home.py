@@ -33,6 +33,6 @@ async def home(request: Request) -> HTMLResponse:
             "counts": counts,
             "operations": operations,
             "catalog_problem": explorer.catalog_problem(),
-            "whoami": await explorer.identity(),
+            "whoami": getattr(request.state, "whoami", None),  # this visitor's (web/identity.py)
         },
     )

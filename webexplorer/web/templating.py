@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from webexplorer import __version__
+from webexplorer.web.csrf import csrf_token
 from webexplorer.web.urls import TEMPLATE_GLOBALS
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -58,7 +59,14 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Render a full page, or only its ``content`` block when htmx asks for a fragment."""
-    ctx: dict[str, Any] = {"request": request, "explorer": getattr(request.app.state, "explorer", None)}
+    visitor = getattr(request.state, "visitor", None)  # set by web/identity.load_header_identity
+    ctx: dict[str, Any] = {
+        "request": request,
+        "explorer": getattr(request.app.state, "explorer", None),
+        "visitor": visitor,
+        "visitor_whoami": getattr(request.state, "whoami", None),
+        "signout_csrf": csrf_token(request) if visitor is not None and visitor.signed_in else "",
+    }
     if context:
         ctx.update(context)
     tmpl = ENV.get_template(template)

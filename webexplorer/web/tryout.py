@@ -37,6 +37,7 @@ from webexplorer.tryout.skeleton import strip_live_object
 from webexplorer.web import lookup, urls
 from webexplorer.web.answers import AnswerStore, StoredAnswer
 from webexplorer.web.csrf import csrf_problem, csrf_token, same_origin_problem, session_id
+from webexplorer.web.identity import connection_for, identities_of, visitor_of
 from webexplorer.web.templating import ENV, render
 from webexplorer.web.tryout_form import FormView, build_form, url_try
 from webexplorer.web.watches import WatchRegistry, stream_watch
@@ -89,8 +90,9 @@ async def form_page(request: Request, group: str, version: str, operation_id: st
     live = None
     live_problem = None
     if request.query_params.get("load_live") == "1" and op.method == "PUT":
-        live, live_problem = await _live_object(explorer, op, values)
+        live, live_problem = await _live_object(await connection_for(request), op, values)
     form = await build_form(explorer, catalog, op, group, version, values, live_object=live)
+    await _apply_access(request, form)
     context = _form_context(request, form)
     context["live_problem"] = live_problem
     if _is_htmx(request):
@@ -107,18 +109,32 @@ def _form_context(request: Request, form: FormView) -> dict[str, Any]:
     }
 
 
+async def _apply_access(request: Request, form: FormView) -> None:
+    """What this visitor's identity may do with the form: sign in first (``--identity token``), or a
+    Send button greyed out with the reason from a (briefly cached) ``SelfSubjectAccessReview``."""
+    if form.disabled is not None:
+        return
+    visitor = await visitor_of(request)
+    if visitor.connection is None:
+        form.disabled = visitor.needs_sign_in
+        form.sign_in = visitor.needs_sign_in is not None
+        return
+    values = {i.field: i.value for i in form.path_inputs}
+    form.denied = await identities_of(request).denied(visitor, form.op, values)
+
+
 async def _live_object(
-    explorer: Explorer, op: Operation, values: dict[str, str]
+    connection: Connection | None, op: Operation, values: dict[str, str]
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The object a PUT would replace (GET of the same path), for the body editor."""
-    if explorer.connection is None:
-        return None, "No live API server to read the object from."
+    if connection is None:
+        return None, "No live API server to read the object from (or you are not signed in)."
     try:
         path = build_path(op.path, {p.name: values.get(f"p.{p.name}", "") for p in op.path_params})
     except SegmentError as exc:
         return None, str(exc)
     try:
-        reply = await explorer.connection.request("GET", path, headers={"Accept": "application/json"})
+        reply = await connection.request("GET", path, headers={"Accept": "application/json"})
     except ClusterError as exc:
         return None, str(exc)
     if reply.status != 200:
@@ -141,24 +157,26 @@ async def send(request: Request, group: str, version: str, operation_id: str) ->
     guard = same_origin_problem(request) or csrf_problem(request, submitted.get("csrf", ""))
     if guard is not None:
         return _refused(request, op, group, version, planning.Refusal(guard, 403))
+    visitor = await visitor_of(request)
+    connection = visitor.connection
+    if connection is None and visitor.needs_sign_in is not None:
+        return _refused(request, op, group, version, planning.Refusal(visitor.needs_sign_in, 401))
     upgrade = "upgrade" in request.headers or "upgrade" in request.headers.get("connection", "").lower()
     tryform = form_from_fields(op, fields, upgrade=upgrade)
     policy = planning.Policy(
         allow_writes=explorer.settings.allow_writes,
         allow_connect=explorer.settings.allow_connect,
-        offline=explorer.connection is None,
+        offline=connection is None,
     )
     planned = planning.plan(op, tryform, policy)
     if isinstance(planned, planning.Refusal):
         return await _respond(
             request, catalog, op, group, version, fields, {"refusal": planned}, planned.status
         )
-    assert explorer.connection is not None
+    assert connection is not None
     share = url_try(group, version, op.operation_id) + "?" + share_query(tryform)
     target = _target(op, tryform)
-    cmds = commands(
-        planned, explorer.connection.server_url, target, authenticated=explorer.connection.mode != "server"
-    )
+    cmds = commands(planned, connection.server_url, target, authenticated=connection.mode != "server")
     base = {"plan": planned, "commands": cmds, "share_url": share, "tryform": tryform}
     if planned.watch:
         registered = request.app.state.watches.register(session_id(request), planned)
@@ -169,7 +187,7 @@ async def send(request: Request, group: str, version: str, operation_id: str) ->
             request, catalog, op, group, version, fields, {**base, "watch": registered}, 200
         )
     try:
-        reply = await explorer.connection.request(
+        reply = await connection.request(
             planned.method,
             planned.path,
             params=_params(planned.query),
@@ -177,7 +195,7 @@ async def send(request: Request, group: str, version: str, operation_id: str) ->
             content=planned.body,
         )
     except ClusterError as exc:
-        await _log_write(explorer, planned, None, "")
+        await _log_write(request, planned, None, "")
         return await _respond(
             request, catalog, op, group, version, fields, {**base, "no_answer": str(exc)}, 502
         )
@@ -189,7 +207,7 @@ async def send(request: Request, group: str, version: str, operation_id: str) ->
         elapsed=reply.elapsed,
         used_continue=bool(tryform.query.get("continue")),
     )
-    await _log_write(explorer, planned, reply.status, answer.audit_id)
+    await _log_write(request, planned, reply.status, answer.audit_id)
     store: AnswerStore = request.app.state.answers
     download = store.put(
         StoredAnswer(
@@ -282,6 +300,7 @@ async def _respond(
     if _is_htmx(request):
         return render(request, "_tryout_result.html", context, headers=headers)
     form = await build_form(_explorer(request), catalog, op, group, version, prefill(dict(fields)))
+    await _apply_access(request, form)
     context = {**_form_context(request, form), **context}
     # the page's own status: 200 when it shows an answer (whatever the API server said), else the refusal's
     code = status if context["refusal"] is not None or context["no_answer"] is not None else 200
@@ -329,12 +348,13 @@ async def _explain(catalog: Catalog, answer: AnswerView) -> dict[str, Any] | Non
 
 
 async def _log_write(
-    explorer: Explorer, planned: planning.PlannedRequest, status: int | None, audit_id: str
+    request: Request, planned: planning.PlannedRequest, status: int | None, audit_id: str
 ) -> None:
     """One JSON line per write: who, what, dry run or not, the answer — never a body or a token."""
     if not planned.write:
         return
-    who = await explorer.identity()
+    identities = identities_of(request)
+    who = await identities.whoami(await identities.visitor(request))
     entry = {
         "identity": who.identity.username if who is not None and who.identity is not None else None,
         "verb": planned.method,
@@ -365,26 +385,26 @@ async def download(request: Request, key: str) -> Response:
 # ------------------------------------------------------------------------------------------ suggestions
 
 
-def _suggestions_allowed(request: Request) -> Connection:
+async def _suggestions_allowed(request: Request) -> Connection:
     problem = same_origin_problem(request)
     if problem is not None:
         raise HTTPException(403, problem)
-    connection = _explorer(request).connection
+    connection = await connection_for(request)
     if connection is None:
-        raise HTTPException(409, "No live API server (snapshot mode).")
+        raise HTTPException(409, "No live API server (snapshot mode), or you are not signed in.")
     return connection
 
 
 @router.get("/try/suggest/namespaces")
 async def suggest_namespaces(request: Request) -> Response:
-    connection = _suggestions_allowed(request)
+    connection = await _suggestions_allowed(request)
     names = await _names(connection, "/api/v1/namespaces")
     return render(request, "_tryout_options.html", {"names": names})
 
 
 @router.get("/try/suggest/names/{group}/{version}/{resource}")
 async def suggest_names(request: Request, group: str, version: str, resource: str) -> Response:
-    connection = _suggestions_allowed(request)
+    connection = await _suggestions_allowed(request)
     catalog = lookup.catalog_of(request)
     _, _, r = lookup.resource_of(catalog, group, version, resource)
     namespace = request.query_params.get("p.namespace", "")
@@ -431,7 +451,7 @@ def _render_fragment(template: str, context: dict[str, object]) -> str:
 async def watch_stream(request: Request, key: str) -> Response:
     registry: WatchRegistry = request.app.state.watches
     watch = registry.claim(key, session_id(request))
-    connection = _explorer(request).connection
+    connection = await connection_for(request)
     if watch is None or connection is None:
         # 204 tells an EventSource not to reconnect: the watch ended, or belongs to someone else
         return Response(status_code=204)

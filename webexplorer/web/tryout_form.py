@@ -61,6 +61,10 @@ class FormView:
     read_only: bool
     allow_writes: bool
     values: dict[str, str] = field(default_factory=dict)
+    #: why this visitor's identity may not send it (SelfSubjectAccessReview): Send is greyed out
+    denied: str | None = None
+    #: ``disabled`` because the visitor has not signed in (``--identity token``)
+    sign_in: bool = False
 
     @property
     def has_body(self) -> bool:

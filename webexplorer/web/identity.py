@@ -1,0 +1,479 @@
+"""Whose rights each request uses (``--identity``), and what that identity may do.
+
+:func:`connection_for` is the single place a route gets the connection a visitor's request must use:
+
+* ``service-account`` (default): the explorer's own connection, for everyone.
+* ``token``: the visitor signed in at ``/signin`` with a bearer token. The token travels only in a
+  cookie sealed with AES-GCM (key derived with HKDF from ``--secret-key``, so every replica given the
+  same Secret opens it), ``HttpOnly``, ``SameSite=Strict``, ``Secure`` behind TLS; the sealed payload
+  holds the token and when the sign-in was issued and last used, so an idle sign-in expires
+  (``--session-idle-minutes``). The token is never rendered, logged, or kept anywhere but in that
+  cookie and the (briefly cached) connection built from it. Without a sign-in a visitor browses the
+  catalog, but try-it asks them to sign in.
+* ``impersonate``: an authenticating proxy in front names the visitor in headers
+  (``--identity-user-header``, ``--identity-groups-header``); they become ``Impersonate-User`` /
+  ``Impersonate-Group`` on the explorer's own connection — only when the request comes from the proxy,
+  proven by the Basic-auth password ``--trusted-proxy-secret`` or a client address in
+  ``--trusted-proxies``. The same headers from anyone else are ignored (one log line, no values) and
+  the request acts as the explorer's own identity.
+
+What the identity may do is asked of the API server itself and cached briefly per identity:
+``SelfSubjectReview`` (the page header), ``SelfSubjectAccessReview`` (try-it buttons) and
+``SelfSubjectRulesReview`` (the ``/can-i`` page).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from webexplorer.catalog import Operation
+from webexplorer.cluster import ClusterError, Connection, UnauthorizedError
+from webexplorer.cluster.whoami import WhoAmI, whoami_explained
+from webexplorer.explorer import Explorer
+from webexplorer.settings import Settings
+
+log = logging.getLogger("webexplorer.identity")
+
+COOKIE = "webexplorer_signin"
+SCOPE_KEY = "webexplorer.visitor"
+_COOKIE_UPDATE = "webexplorer.signin_cookie"
+#: how long SelfSubjectReview / SelfSubjectAccessReview answers are trusted per identity
+REVIEW_TTL = 30.0
+#: a sign-in's "last seen" time is rewritten at most this often (each rewrite is a new Set-Cookie)
+TOUCH_INTERVAL = 60.0
+#: visitors' token connections kept open; the least recently used beyond this are closed
+MAX_TOKEN_CONNECTIONS = 256
+#: a visitor's token connection unused this long is closed (a new one is made on their next request)
+TOKEN_CONNECTION_IDLE = 600.0
+MAX_TOKEN_BYTES = 16 * 1024
+ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+RULES_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews"
+
+
+# ------------------------------------------------------------------------------------------ the cookie
+
+
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    token: str
+    issued: float
+    last_seen: float
+
+
+class TokenSealer:
+    """Seals a sign-in into a cookie value and opens it again (AES-256-GCM, the cookie name as
+    associated data). Any change to the value makes opening fail; nothing is kept server-side."""
+
+    def __init__(self, secret_key: str | None, idle_seconds: float) -> None:
+        material = secret_key.encode() if secret_key else secrets.token_bytes(32)
+        key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"webexplorer sign-in cookie v1"
+        ).derive(material)
+        self._aead = AESGCM(key)
+        self.idle_seconds = idle_seconds
+
+    def seal(self, sign_in: SignIn) -> str:
+        payload = json.dumps({"t": sign_in.token, "i": sign_in.issued, "s": sign_in.last_seen}).encode()
+        nonce = secrets.token_bytes(12)
+        sealed = self._aead.encrypt(nonce, payload, COOKIE.encode())
+        return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+
+    def open(self, value: str, now: float) -> SignIn | None:
+        """The sign-in, or None when the value was not sealed with this key, was changed, or is idle."""
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+            payload = json.loads(self._aead.decrypt(raw[:12], raw[12:], COOKIE.encode()))
+            sign_in = SignIn(str(payload["t"]), float(payload["i"]), float(payload["s"]))
+        except (binascii.Error, ValueError, InvalidTag, KeyError, TypeError):
+            return None
+        if now - sign_in.last_seen > self.idle_seconds or sign_in.last_seen > now + 300:
+            return None
+        return sign_in
+
+
+def cookie_header(value: str, *, secure: bool, clear: bool = False) -> str:
+    flags = f"Path=/; HttpOnly; SameSite=Strict{'; Secure' if secure else ''}"
+    if clear:
+        return f"{COOKIE}=; {flags}; Max-Age=0"
+    return f"{COOKIE}={value}; {flags}"
+
+
+def set_signin_cookie(request: Request, value: str | None) -> None:
+    """Ask :class:`SignInCookieMiddleware` to set (or, with None, clear) the sign-in cookie."""
+    request.scope[_COOKIE_UPDATE] = value
+
+
+class SignInCookieMiddleware:
+    """Writes the sign-in cookie a route asked for (``set_signin_cookie``) on the answer's headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and _COOKIE_UPDATE in scope:
+                value = scope[_COOKIE_UPDATE]
+                header = cookie_header(
+                    value or "", secure=scope.get("scheme") == "https", clear=value is None
+                )
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", header.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def _cookie_value(request: Request) -> str | None:
+    for name, value in request.scope.get("headers", []):
+        if name == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except CookieError:
+                continue
+            morsel = jar.get(COOKIE)
+            if morsel is not None and morsel.value:
+                return morsel.value
+    return None
+
+
+# ------------------------------------------------------------------------------------------ the visitor
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """Who a request acts as. ``connection`` is None when it may not send (offline, not signed in)."""
+
+    mode: str  # "offline" | "service-account" | "token" | "impersonate"
+    key: str  # identifies the identity for caches (never the token itself)
+    connection: Connection | None
+    #: why ``connection`` is None, for the try-it panel (None when it is set, or offline)
+    needs_sign_in: str | None = None
+    signed_in: bool = False
+
+
+def _token_key(token: str) -> str:
+    return "token:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+class Identities:
+    """Resolves visitors and answers the reviews, with the brief caches they need (``app.state``)."""
+
+    def __init__(self, settings: Settings, explorer: Explorer) -> None:
+        self.settings = settings
+        self.explorer = explorer
+        self.sealer = TokenSealer(settings.secret_key, settings.session_idle_minutes * 60)
+        self._networks = [ipaddress.ip_network(c, strict=False) for c in settings.trusted_proxies]
+        self._tokens: dict[str, tuple[Connection, float]] = {}
+        self._whoami: dict[str, tuple[WhoAmI, float]] = {}
+        self._access: dict[tuple[str, ...], tuple[str | None, float]] = {}
+        self._closing: list[Connection] = []
+        if settings.identity == "token" and not settings.secret_key:
+            log.warning(
+                "--identity token without --secret-key: sign-ins end when this process restarts and other "
+                "replicas do not accept them (give every replica the same WEBEXPLORER_SECRET_KEY)"
+            )
+        if settings.identity == "impersonate" and not (settings.trusted_proxy_secret or self._networks):
+            log.warning(
+                "--identity impersonate without --trusted-proxy-secret or --trusted-proxies: identity "
+                "headers are never trusted, every request acts as the explorer's own identity"
+            )
+
+    # -- connections -------------------------------------------------------------------------------
+
+    async def visitor(self, request: Request) -> Visitor:
+        cached: Visitor | None = request.scope.get(SCOPE_KEY)
+        if cached is not None:
+            return cached
+        found = await self._resolve(request)
+        request.scope[SCOPE_KEY] = found
+        return found
+
+    async def _resolve(self, request: Request) -> Visitor:
+        base = self.explorer.connection
+        if base is None:
+            return Visitor("offline", "offline", None)
+        mode = self.settings.identity
+        if mode == "token":
+            return self._token_visitor(request, base)
+        if mode == "impersonate":
+            found = self._impersonated(request, base)
+            if found is not None:
+                return found
+        return Visitor("service-account", "service-account", base)
+
+    def _token_visitor(self, request: Request, base: Connection) -> Visitor:
+        value = _cookie_value(request)
+        if value is None:
+            return Visitor("token", "anonymous", None, "Sign in with a bearer token to send requests.")
+        now = time.time()
+        sign_in = self.sealer.open(value, now)
+        if sign_in is None:
+            set_signin_cookie(request, None)
+            return Visitor(
+                "token",
+                "anonymous",
+                None,
+                "Your sign-in has expired or is no longer valid (the explorer's key may have changed): "
+                "sign in again.",
+            )
+        if now - sign_in.last_seen > TOUCH_INTERVAL:
+            set_signin_cookie(request, self.sealer.seal(SignIn(sign_in.token, sign_in.issued, now)))
+        key = _token_key(sign_in.token)
+        return Visitor("token", key, self._token_connection(base, sign_in.token, key), signed_in=True)
+
+    def _token_connection(self, base: Connection, token: str, key: str) -> Connection:
+        now = time.monotonic()
+        found = self._tokens.get(key)
+        if found is not None:
+            self._tokens[key] = (found[0], now)
+            return found[0]
+        connection = base.with_token(token, label=f"{base.label} (signed-in visitor)")
+        self._tokens[key] = (connection, now)
+        self._evict(now)
+        return connection
+
+    def _evict(self, now: float) -> None:
+        stale = [k for k, (_, used) in self._tokens.items() if now - used > TOKEN_CONNECTION_IDLE]
+        by_age = sorted(self._tokens, key=lambda k: self._tokens[k][1])
+        stale += by_age[: max(0, len(self._tokens) - len(stale) - MAX_TOKEN_CONNECTIONS)]
+        for key in stale:
+            connection, _ = self._tokens.pop(key)
+            self._closing.append(connection)
+
+    def _impersonated(self, request: Request, base: Connection) -> Visitor | None:
+        user_header = self.settings.identity_user_header
+        groups_header = self.settings.identity_groups_header
+        user = request.headers.get(user_header, "").strip()
+        group_values = request.headers.getlist(groups_header)
+        if not user and not group_values:
+            return None
+        client = request.client.host if request.client else "unknown"
+        if not self._trusted(request, client):
+            log.warning(
+                "ignored identity headers (%s) from %s: not from the trusted proxy; acting as the "
+                "explorer's own identity",
+                ", ".join(h for h in (user_header, groups_header) if h.lower() in request.headers),
+                client,
+            )
+            return None
+        if not user:
+            return None
+        groups = tuple(dict.fromkeys(g.strip() for v in group_values for g in v.split(",") if g.strip()))
+        key = "impersonate:" + json.dumps([user, sorted(groups)])
+        return Visitor("impersonate", key, base.with_impersonation(user, groups))
+
+    def _trusted(self, request: Request, client: str) -> bool:
+        secret = self.settings.trusted_proxy_secret
+        if secret:
+            authorization = request.headers.get("authorization", "")
+            scheme, _, encoded = authorization.partition(" ")
+            if scheme.lower() == "basic":
+                try:
+                    _, _, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+                except (binascii.Error, UnicodeDecodeError):
+                    password = ""
+                if password and hmac.compare_digest(password.encode(), secret.encode()):
+                    return True
+        if self._networks:
+            try:
+                address = ipaddress.ip_address(client)
+            except ValueError:
+                return False
+            return any(address in network for network in self._networks)
+        return False
+
+    async def sign_in(self, request: Request, token: str) -> str | None:
+        """Check ``token`` with SelfSubjectReview and set the sealed cookie; None, or why it failed."""
+        base = self.explorer.connection
+        if base is None:
+            return "This explorer shows a recorded snapshot, not a live API server: nothing to sign in to."
+        token = token.strip()
+        if token.lower().startswith("bearer "):
+            token = token[7:].strip()
+        if (
+            not token
+            or len(token) > MAX_TOKEN_BYTES
+            or any(c.isspace() or not c.isprintable() for c in token)
+        ):
+            return "That is not a bearer token (one line of printable characters, no spaces)."
+        key = _token_key(token)
+        connection = self._token_connection(base, token, key)
+        try:
+            who = await whoami_explained(connection)
+        except ClusterError as exc:
+            self._drop(key)
+            if isinstance(exc, UnauthorizedError):
+                return (
+                    "The API server did not accept this token (401 Unauthorized): it is invalid or expired."
+                )
+            return f"The token could not be checked: {exc}"
+        self._whoami[key] = (who, time.monotonic())
+        now = time.time()
+        set_signin_cookie(request, self.sealer.seal(SignIn(token, now, now)))
+        return None
+
+    def _drop(self, key: str) -> None:
+        found = self._tokens.pop(key, None)
+        if found is not None:
+            self._closing.append(found[0])
+
+    async def aclose(self) -> None:
+        for connection, _ in self._tokens.values():
+            await connection.aclose()
+        self._tokens.clear()
+        await self.close_retired()
+
+    async def close_retired(self) -> None:
+        """Close connections evicted from the cache (outside the request that evicted them)."""
+        while self._closing:
+            await self._closing.pop().aclose()
+
+    # -- reviews -----------------------------------------------------------------------------------
+
+    async def whoami(self, visitor: Visitor) -> WhoAmI | None:
+        """Who this visitor's requests run as (``SelfSubjectReview``), cached per identity."""
+        if visitor.connection is None:
+            return None
+        if visitor.mode == "service-account":
+            return await self.explorer.identity()
+        now = time.monotonic()
+        found = self._whoami.get(visitor.key)
+        if found is not None and now - found[1] <= REVIEW_TTL:
+            return found[0]
+        try:
+            who = await whoami_explained(visitor.connection)
+        except ClusterError as exc:
+            who = WhoAmI(None, str(exc))
+        if len(self._whoami) > 4 * MAX_TOKEN_CONNECTIONS:
+            self._whoami.clear()
+        self._whoami[visitor.key] = (who, now)
+        return who
+
+    async def denied(self, visitor: Visitor, op: Operation, values: dict[str, str]) -> str | None:
+        """Why this visitor may not perform ``op`` with these path values (SelfSubjectAccessReview),
+        or None when allowed or unknown (an unanswered review never greys a button out)."""
+        if visitor.connection is None or op.target is None or not op.target.resource:
+            return None
+        verb = _verb(op)
+        if verb is None:
+            return None
+        target = op.target
+        group = "" if target.group == "core" else target.group
+        namespace = values.get("p.namespace", "") if target.namespaced else ""
+        attrs = {
+            "verb": verb,
+            "group": group,
+            "resource": target.resource or "",
+            "subresource": target.subresource or "",
+            "namespace": namespace,
+        }
+        cache_key = (visitor.key, *attrs.values())
+        now = time.monotonic()
+        found = self._access.get(cache_key)
+        if found is not None and now - found[1] <= REVIEW_TTL:
+            return found[0]
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {k: v for k, v in attrs.items() if v}},
+        }
+        try:
+            reply = await visitor.connection.request(
+                "POST",
+                ACCESS_REVIEW_PATH,
+                headers={"Content-Type": "application/json", "Accept": "application/json"},
+                content=json.dumps(review).encode(),
+            )
+            status = json.loads(reply.body).get("status", {}) if reply.status in (200, 201) else None
+        except (ClusterError, ValueError):
+            status = None
+        reason: str | None = None
+        if isinstance(status, dict) and not status.get("allowed"):
+            what = f"{verb} {target.resource}{'/' + target.subresource if target.subresource else ''}"
+            where = f" in the namespace {namespace!r}" if namespace else ""
+            said = str(status.get("reason") or "").strip()
+            reason = (
+                f"Your identity may not {what}{where} (SelfSubjectAccessReview"
+                f"{': ' + said[:200] if said else ''}); the API server would answer 403 Forbidden."
+            )
+        if len(self._access) > 10_000:
+            self._access.clear()
+        self._access[cache_key] = (reason, now)
+        return reason
+
+    async def rules(self, visitor: Visitor, namespace: str) -> dict[str, Any]:
+        """``SelfSubjectRulesReview`` for ``namespace``: its ``status`` (raises ClusterError on no answer)."""
+        assert visitor.connection is not None
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectRulesReview",
+            "spec": {"namespace": namespace},
+        }
+        reply = await visitor.connection.request(
+            "POST",
+            RULES_REVIEW_PATH,
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            content=json.dumps(review).encode(),
+        )
+        if reply.status not in (200, 201):
+            raise ClusterError(
+                f"The API server answered the SelfSubjectRulesReview with HTTP {reply.status}."
+            )
+        status: dict[str, Any] = json.loads(reply.body).get("status") or {}
+        return status
+
+
+def _verb(op: Operation) -> str | None:
+    action = op.action
+    if action == "watchlist":
+        return "watch"
+    if action == "connect":
+        return {"GET": "get", "POST": "create", "PUT": "update", "DELETE": "delete", "PATCH": "patch"}.get(
+            op.method
+        )
+    return action
+
+
+def identities_of(request: Request) -> Identities:
+    found: Identities = request.app.state.identities
+    return found
+
+
+async def visitor_of(request: Request) -> Visitor:
+    return await identities_of(request).visitor(request)
+
+
+async def connection_for(request: Request) -> Connection | None:
+    """The connection this visitor's requests must use; None when they may not send any."""
+    return (await visitor_of(request)).connection
+
+
+async def load_header_identity(request: Request) -> None:
+    """A route dependency of every page: who this visitor's requests run as, for the page header."""
+    identities = identities_of(request)
+    visitor = await identities.visitor(request)
+    request.state.visitor = visitor
+    request.state.whoami = await identities.whoami(visitor)
+    await identities.close_retired()
