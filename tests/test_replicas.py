@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -141,3 +141,48 @@ def test_a_form_from_one_replica_is_accepted_by_the_other(
     assert "security token" in refused.text
     with control_plane.client() as admin:
         assert admin.get(f"/api/v1/namespaces/default/configmaps/{name}").status_code == 404  # dry runs only
+
+
+def _first_row(lines: Iterator[str], name: str) -> bool:
+    """Read SSE lines until a ``row`` event naming ``name`` arrives."""
+    return any(line.startswith("data:") and name in line for line in lines)
+
+
+def test_a_watch_follows_the_visitor_to_another_replica(
+    control_plane: ControlPlane, replicas: tuple[list[ExplorerProcess], str]
+) -> None:
+    """The watch is registered by replica B (the send goes there); its stream is first served by A, which
+    never saw it registered, then, as after a dropped connection, the same URL again by B. A visitor
+    with another cookie gets nothing from that URL."""
+    processes, _ = replicas
+    client, service = visitor(processes)
+    op = "/try/core/v1/listCoreV1NamespacedConfigMap"
+    names = [f"watched-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    with client, control_plane.client() as admin:
+        form = client.get(op)  # A
+        token = CSRF.search(form.text)
+        assert token is not None
+        sent = client.post(  # B
+            op,
+            data={"csrf": token.group(1), "p.namespace": "default", "q.watch": "true"},
+            headers=SAME_ORIGIN,
+        )
+        found = re.search(r'sse-connect="(/try/watch/[^"]+)"', sent.text)
+        assert found is not None, sent.text
+        stream_url = found.group(1)
+        for index, replica in enumerate(processes):  # served by A, then by B
+            cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())  # as the browser sends it
+            direct = httpx.Client(base_url=replica.url, headers={"Host": SERVICE_HOST, "Cookie": cookie})
+            with direct, direct.stream("GET", stream_url, timeout=httpx.Timeout(30, read=60)) as stream:
+                assert stream.status_code == 200
+                lines = stream.iter_lines()
+                next(line for line in lines if line.startswith("event:"))  # connected upstream
+                cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": names[index]}}
+                assert admin.post("/api/v1/namespaces/default/configmaps", json=cm).status_code == 201
+                assert _first_row(lines, names[index])
+        stranger = httpx.Client(base_url=processes[1].url, headers={"Host": SERVICE_HOST})
+        with stranger:
+            assert stranger.get(stream_url).status_code == 204  # not this visitor's watch
+        for name in names:
+            admin.delete(f"/api/v1/namespaces/default/configmaps/{name}")
+    assert service.served == [processes[0].url, processes[1].url]

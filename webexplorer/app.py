@@ -67,7 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = Sessions(settings.secret_key)  # CSRF tokens (web/csrf.py)
     app.state.identities = identities  # whose rights each request uses (web/identity.py)
     app.state.answers = AnswerStore()  # try-it answer bodies for download
-    app.state.watches = WatchRegistry(settings.max_watches, settings.max_watches_per_visitor)
+    app.state.watches = WatchRegistry(
+        settings.max_watches, settings.max_watches_per_visitor, settings.secret_key
+    )
     app.add_exception_handler(StarletteHTTPException, errors.http_exception_handler)
     app.add_exception_handler(Exception, errors.unexpected_exception_handler)
 

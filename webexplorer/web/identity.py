@@ -31,16 +31,11 @@ import hmac
 import ipaddress
 import json
 import logging
-import secrets
 import time
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,6 +44,7 @@ from webexplorer.cluster import ClusterError, Connection, UnauthorizedError
 from webexplorer.cluster.whoami import WhoAmI, whoami_explained
 from webexplorer.explorer import Explorer
 from webexplorer.settings import Settings
+from webexplorer.web.sealing import Sealer
 
 log = logging.getLogger("webexplorer.identity")
 
@@ -79,30 +75,24 @@ class SignIn:
 
 
 class TokenSealer:
-    """Seals a sign-in into a cookie value and opens it again (AES-256-GCM, the cookie name as
-    associated data). Any change to the value makes opening fail; nothing is kept server-side."""
+    """Seals a sign-in into a cookie value and opens it again (:class:`~.sealing.Sealer`). Any change to
+    the value makes opening fail; nothing is kept server-side."""
 
     def __init__(self, secret_key: str | None, idle_seconds: float) -> None:
-        material = secret_key.encode() if secret_key else secrets.token_bytes(32)
-        key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"webexplorer sign-in cookie v1"
-        ).derive(material)
-        self._aead = AESGCM(key)
+        self._sealer = Sealer(secret_key, f"sign-in cookie {COOKIE} v1")
         self.idle_seconds = idle_seconds
 
     def seal(self, sign_in: SignIn) -> str:
-        payload = json.dumps({"t": sign_in.token, "i": sign_in.issued, "s": sign_in.last_seen}).encode()
-        nonce = secrets.token_bytes(12)
-        sealed = self._aead.encrypt(nonce, payload, COOKIE.encode())
-        return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+        return self._sealer.seal({"t": sign_in.token, "i": sign_in.issued, "s": sign_in.last_seen})
 
     def open(self, value: str, now: float) -> SignIn | None:
         """The sign-in, or None when the value was not sealed with this key, was changed, or is idle."""
+        payload = self._sealer.open(value)
+        if payload is None:
+            return None
         try:
-            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-            payload = json.loads(self._aead.decrypt(raw[:12], raw[12:], COOKIE.encode()))
             sign_in = SignIn(str(payload["t"]), float(payload["i"]), float(payload["s"]))
-        except (binascii.Error, ValueError, InvalidTag, KeyError, TypeError):
+        except (KeyError, TypeError, ValueError):
             return None
         if now - sign_in.last_seen > self.idle_seconds or sign_in.last_seen > now + 300:
             return None

@@ -2,7 +2,10 @@
 
 A watch starts as a checked :class:`~webexplorer.tryout.plan.PlannedRequest` registered by the send
 route (so the same refusals apply, and the CSRF check happened there); the page's EventSource then
-claims it by its random id, with the same session cookie. The upstream request runs in its own task
+claims it by its ticket, with the same session cookie. The ticket is the checked plan itself, sealed
+with the operator's secret key (:mod:`.sealing`) and bound to the session: a replica that never saw the
+watch registered can open it and serve the stream, so an EventSource that reconnects after its replica
+went away resumes on whichever replica the Service picks. The upstream request runs in its own task
 that feeds a queue; the SSE generator waits on that queue *or* the stop button, and whichever way it
 ends — stop, the browser going away (Starlette cancels the generator), the server closing — the
 ``finally`` cancels the task, which closes the upstream request.
@@ -14,9 +17,10 @@ disconnects are already detected by Starlette, and it is one dependency less.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import dataclasses
 import logging
-import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -24,6 +28,7 @@ from dataclasses import dataclass, field
 from webexplorer.cluster import ClusterError, Connection
 from webexplorer.tryout.plan import PlannedRequest
 from webexplorer.tryout.watch import WatchEvent, list_resource_version, parse_event
+from webexplorer.web.sealing import Sealer
 
 log = logging.getLogger("webexplorer.web")
 
@@ -31,6 +36,8 @@ log = logging.getLogger("webexplorer.web")
 CLAIM_WINDOW = 60.0
 #: the server ends each watch after this long; the stream then resumes from the last resourceVersion
 UPSTREAM_TIMEOUT_SECONDS = 300
+#: how long a watch ticket can be claimed again (an EventSource reconnecting to another replica)
+TICKET_LIFETIME = 8 * 3600.0
 
 
 @dataclass
@@ -44,10 +51,11 @@ class Watch:
 
 
 class WatchRegistry:
-    def __init__(self, max_total: int, max_per_visitor: int) -> None:
+    def __init__(self, max_total: int, max_per_visitor: int, secret_key: str | None = None) -> None:
         self.max_total = max_total
         self.max_per_visitor = max_per_visitor
         self._watches: dict[str, Watch] = {}
+        self._tickets = Sealer(secret_key, "watch ticket v1")
 
     def _expire(self) -> None:
         now = time.monotonic()
@@ -57,6 +65,17 @@ class WatchRegistry:
     def register(self, session: str, plan: PlannedRequest) -> Watch | str:
         """A new watch, or why not (the caps)."""
         self._expire()
+        problem = self._over_cap(session)
+        if problem is not None:
+            return problem
+        ticket = self._tickets.seal(
+            {"s": session, "e": time.time() + TICKET_LIFETIME, "p": _plan_to_json(plan)}
+        )
+        watch = Watch(ticket, session, plan)
+        self._watches[watch.id] = watch
+        return watch
+
+    def _over_cap(self, session: str) -> str | None:
         mine = sum(1 for w in self._watches.values() if w.session == session)
         if mine >= self.max_per_visitor:
             return (
@@ -68,15 +87,26 @@ class WatchRegistry:
                 f"The explorer already streams {len(self._watches)} watches (its limit is {self.max_total}); "
                 "try again when one has stopped."
             )
-        watch = Watch(secrets.token_urlsafe(16), session, plan)
-        self._watches[watch.id] = watch
-        return watch
+        return None
 
     def claim(self, key: str, session: str) -> Watch | None:
+        """The watch for an EventSource, or None (ended, someone else's, or over the caps)."""
         watch = self._watches.get(key)
-        if watch is None or watch.session != session or watch.claimed:
+        if watch is not None:
+            if watch.session != session or watch.claimed:
+                return None
+            watch.claimed = True
+            return watch
+        # Registered by another replica, or by this one before its stream dropped: the ticket holds
+        # the plan that was checked then, and only this session can use it.
+        payload = self._tickets.open(key)
+        if payload is None or payload.get("s") != session or not _float(payload.get("e")) > time.time():
             return None
-        watch.claimed = True
+        plan = _plan_from_json(payload.get("p"))
+        if plan is None or self._over_cap(session) is not None:
+            return None
+        watch = Watch(key, session, plan, claimed=True)
+        self._watches[key] = watch
         return watch
 
     def get(self, key: str, session: str) -> Watch | None:
@@ -96,6 +126,35 @@ class WatchRegistry:
         for watch in self._watches.values():
             watch.stop.set()
         return len(self._watches)
+
+
+def _float(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _plan_to_json(plan: PlannedRequest) -> dict[str, object]:
+    data = dataclasses.asdict(plan)
+    data["body"] = base64.b64encode(plan.body).decode() if plan.body is not None else None
+    return data
+
+
+def _plan_from_json(data: object) -> PlannedRequest | None:
+    """The inverse of :func:`_plan_to_json`; None for anything else (a ticket is sealed, so this only
+    guards against a format change between explorer versions)."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        body = data.get("body")
+        return PlannedRequest(
+            **{
+                **data,
+                "query": tuple((str(k), str(v)) for k, v in data["query"]),
+                "headers": tuple((str(k), str(v)) for k, v in data["headers"]),
+                "body": base64.b64decode(body) if isinstance(body, str) else None,
+            }
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def sse(event: str, html: str) -> str:
