@@ -585,3 +585,16 @@ class RssSampler(Prober):
         while not self._stop.is_set():
             self.peak = max(self.peak, rss_bytes(self.pid))
             self._stop.wait(self.interval)
+
+
+def wait_indexed(explorer_url: str, timeout: float = 180.0) -> float:
+    """Wait until the explorer's search index of its current catalog is built (its search page stops
+    saying "fields index building…"): after a catalog swap the explorer reads and walks every document
+    in the background, and a figure of the new cluster should not be one of that minute."""
+    started = time.perf_counter()
+    with httpx.Client(base_url=explorer_url, timeout=30) as client:
+        while time.perf_counter() - started < timeout:
+            if "fields index" not in client.get("/search", params={"q": "metadata"}).text:
+                return time.perf_counter() - started
+            time.sleep(0.2)
+    raise TimeoutError(f"the explorer's search index was not built within {timeout:.0f} s")

@@ -46,6 +46,7 @@ from bench._common import (
     running_explorer,
     summary,
     wait_for_group,
+    wait_indexed,
 )
 from bench._static import static_server
 from webexplorer.sandbox.controlplane import ControlPlane
@@ -298,6 +299,7 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
         progress(f"installing {crds} CRDs")
         install_seconds = install_crds(cp, crds)
         seen = wait_for_group(explorer.url, crd_name(crds - 1)[0])
+        wait_indexed(explorer.url)  # steady state: the background indexing of the new catalog is done
         progress(f"{crds} CRDs established in {install_seconds:.0f} s; in the explorer {seen:.1f} s later")
         label = f"{crds} CRDs"
         phases[label] = phase(label, cp, explorer, workdir, browser, runs, not opts.quick)

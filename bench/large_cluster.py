@@ -42,6 +42,7 @@ from bench._common import (
     running_explorer,
     summary,
     wait_for_group,
+    wait_indexed,
 )
 from webexplorer.sandbox.controlplane import ControlPlane
 from webexplorer.sandbox.ports import wait_until
@@ -97,6 +98,7 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
                 for path in (f"/g/{group}", f"/schema/{group}/v1/{kind}/spec", "/search?q=field01"):
                     # the API server publishes a CRD's OpenAPI a moment after its discovery entry
                     wait_until(lambda p=path: client.get(p).status_code == 200, timeout=120, what=path)
+            data["indexed_after_s"] = wait_indexed(explorer.url)
             progress(f"{crds} CRDs: page mix")
             data["big"] = page_mix(explorer.url, workdir, seconds=seconds, rounds=rounds)
             progress(f"{new} new CRD(s), one at a time")

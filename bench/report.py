@@ -2,7 +2,8 @@
 
     python -m bench.report [--quick]
 
-Reads ``bench/results/<benchmark>.json`` (``bench/results/quick/`` with ``--quick``) and prints, in
+Reads ``bench/results/<benchmark>.json`` (``bench/results/quick/`` with ``--quick``; any other JSON file
+there, such as a run with other flags saved under another name, comes after) and prints, in
 Markdown, every figure against its target with the command that produced it, the machine's load
 average when it finished, and each benchmark's own tables. Nothing is measured here.
 """
@@ -63,6 +64,10 @@ def main() -> None:
             sections.append(section(json.loads(path.read_text())))
         else:
             sections.append(f"### {name}\n\nnot run yet: `python -m bench.{name}`")
+    # runs kept under another name (e.g. a variant's flags), after the standard ones
+    for path in sorted(directory.glob("*.json")):
+        if path.stem not in ORDER:
+            sections.append(section(json.loads(path.read_text())))
     print("\n\n".join(sections))
 
 

@@ -275,7 +275,7 @@ async def soak(
 
     async def faults() -> None:
         await asyncio.sleep(seconds * 0.25)
-        rss.append((time.perf_counter(), rss_bytes(pid)))  # warm-up over: the baseline
+        events["warm"] = time.perf_counter()  # warm-up over: RSS from here on is the baseline
         await asyncio.sleep(seconds * 0.05)
         old = identity.generation
         token = await asyncio.to_thread(identity.new_token)
@@ -345,7 +345,8 @@ def analyse(
     rotation_failed = sum(1 for s in rotation if s.status != 200)
     recovered = next((p.ended for p in probes if p.started >= back and p.status == 200), None)
     recovery = (recovered - back) if recovered is not None else float("inf")
-    baseline = rss[0][1] if rss else 0
+    # the first sample after warm-up (the first seconds load every page, document and template once)
+    baseline = next((b for t, b in rss if t >= events["warm"]), 0)
     growth = (rss[-1][1] / baseline - 1) if baseline else float("nan")
     elapsed = max(s.ended for s in samples) - start if samples else 0
     return {
@@ -374,6 +375,8 @@ def analyse(
         "rss_baseline_bytes": baseline,
         "rss_end_bytes": rss[-1][1] if rss else 0,
         "rss_growth": growth,
+        # the curve, every ~10 s: growth that levels off is warm-up, growth that keeps on is a leak
+        "rss_mib_by_second": [(round(t - start), round(b / 2**20, 1)) for t, b in rss[::10]],
     }
 
 
