@@ -402,8 +402,9 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
 
 def summarize(data: dict[str, Any], seconds: float, clients: int) -> Result:
     outage_tryit = data["tryit_during_outage"]
-    clear_503 = bool(outage_tryit) and set(outage_tryit) <= {503}
-    browse_ok = bool(data["browse_during_outage"]) and set(data["browse_during_outage"]) <= {200}
+    # int(): statuses are dict keys, which come back from the JSON file as strings
+    clear_503 = bool(outage_tryit) and {int(k) for k in outage_tryit} <= {503}
+    browse_ok = bool(data["browse_during_outage"]) and {int(k) for k in data["browse_during_outage"]} <= {200}
     mb = 2**20
     result = Result(data=data)
     result.tables.append(

@@ -139,7 +139,7 @@ async def _fetch(request: Request, segs: list[str], aggregated: bool) -> Fetched
     try:
         got = await source.fetch(fetch_path, accept=accept, etag=cached.etag if cached else None)
     except SourceError as exc:
-        raise HTTPException(502, f"The API server did not answer {path}: {exc}") from exc
+        raise HTTPException(503, f"The API server did not answer {path}: {exc}") from exc
     if got.status == 304 and cached is not None:
         return cached
     if got.status == 200 and got.etag:

@@ -197,7 +197,7 @@ async def send(request: Request, group: str, version: str, operation_id: str) ->
     except ClusterError as exc:
         await _log_write(request, planned, None, "")
         return await _respond(
-            request, catalog, op, group, version, fields, {**base, "no_answer": str(exc)}, 502
+            request, catalog, op, group, version, fields, {**base, "no_answer": str(exc)}, 503
         )
     answer = present(
         status=reply.status,
