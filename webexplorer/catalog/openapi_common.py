@@ -22,6 +22,24 @@ BodyReader = Callable[
 _ACTION_VERBS = {"post": "create", "put": "update"}
 
 
+def shared_parameter_resolver(
+    shared: Mapping[str, Any], prefix: str
+) -> Callable[[object], Mapping[str, Any] | None]:
+    """How both versions resolve a parameter: inline, or a ``$ref`` into the document's shared
+    parameters (``#/parameters/`` in v2, ``#/components/parameters/`` in v3); None when unusable."""
+
+    def resolve(raw: object) -> Mapping[str, Any] | None:
+        if not isinstance(raw, Mapping):
+            return None
+        ref = raw.get("$ref")
+        if isinstance(ref, str):
+            target = shared.get(ref[len(prefix) :]) if ref.startswith(prefix) else None
+            return target if isinstance(target, Mapping) else None
+        return raw
+
+    return resolve
+
+
 def normalise_action(raw: object) -> str | None:
     """``x-kubernetes-action`` as a Kubernetes verb: post → create, put → update, the rest as is.
     The raw value stays in the operation's ``extensions``."""

@@ -16,7 +16,7 @@ from typing import Any
 from .apidoc import ApiDocument
 from .errors import CatalogError
 from .jsonutil import JSONDict, get_dict, get_str, str_tuple
-from .openapi_common import read_operations, schema_ref
+from .openapi_common import read_operations, schema_ref, shared_parameter_resolver
 from .operations import OperationIndex, RequestBody, Response
 from .schema import SchemaSet
 
@@ -31,14 +31,7 @@ def parse_v2(doc: JSONDict) -> ApiDocument:
     global_consumes = str_tuple(doc.get("consumes"))
     global_produces = str_tuple(doc.get("produces"))
 
-    def resolve(raw: object) -> Mapping[str, Any] | None:
-        if not isinstance(raw, Mapping):
-            return None
-        ref = raw.get("$ref")
-        if isinstance(ref, str):
-            target = shared.get(ref[len(_PARAM_PREFIX) :]) if ref.startswith(_PARAM_PREFIX) else None
-            return target if isinstance(target, Mapping) else None
-        return raw
+    resolve = shared_parameter_resolver(shared, _PARAM_PREFIX)
 
     def bodies(
         op: Mapping[str, Any], params: list[Mapping[str, Any]]

@@ -18,7 +18,7 @@ from .apidoc import ApiDocument
 from .errors import CatalogError
 from .jsonutil import JSONDict, get_dict, get_str
 from .model import split_group_version
-from .openapi_common import read_operations, schema_ref
+from .openapi_common import read_operations, schema_ref, shared_parameter_resolver
 from .operations import OperationIndex, RequestBody, Response
 from .schema import SchemaSet
 
@@ -82,14 +82,7 @@ def parse_v3(doc: JSONDict, *, where: str = "/openapi/v3") -> ApiDocument:
     components = get_dict(doc, "components")
     shared = get_dict(components, "parameters")
 
-    def resolve(raw: object) -> Mapping[str, Any] | None:
-        if not isinstance(raw, Mapping):
-            return None
-        ref = raw.get("$ref")
-        if isinstance(ref, str):
-            target = shared.get(ref[len(_PARAM_PREFIX) :]) if ref.startswith(_PARAM_PREFIX) else None
-            return target if isinstance(target, Mapping) else None
-        return raw
+    resolve = shared_parameter_resolver(shared, _PARAM_PREFIX)
 
     def bodies(
         op: Mapping[str, Any], params: list[Mapping[str, Any]]
