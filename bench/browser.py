@@ -49,20 +49,10 @@ from bench._common import (
     wait_indexed,
 )
 from bench._static import static_server
+from webexplorer.sandbox.chromium import CHROMIUM, CHROMIUM_ARGS
 from webexplorer.sandbox.controlplane import ControlPlane
 
 SWAGGER_VERSION = "5.35.0"
-CHROMIUM = "/usr/bin/chromium"
-#: Debian's Chromium in a closed network: nothing in the background, nothing fetched from Google
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 OPERATION = "createCoreV1NamespacedPod"
 EXPLORER_PATH = f"/op/core/v1/{OPERATION}"
 TRY_PATH = f"/try/core/v1/{OPERATION}"
@@ -199,7 +189,7 @@ class Browser:
 
         self._manager = sync_playwright()
         self._playwright = self._manager.start()
-        self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
 
     def close(self) -> None:
         self._browser.close()
