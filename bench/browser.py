@@ -151,7 +151,8 @@ def lay_out_swagger(root: Path) -> None:
     (target / "swagger-initializer.js").write_text(SWAGGER_INITIALIZER)
 
 
-ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+#: every asset a page names, in any attribute (app.js names htmx's URL in a data- attribute), query dropped
+ASSET = re.compile(r'="(/static/[^"?]+)(?:\?[^"]*)?"')
 
 
 def save_floor(explorer: Explorer, root: Path) -> None:

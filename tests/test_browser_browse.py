@@ -210,3 +210,22 @@ def test_crd_description_with_markup_renders_as_text(
     # the API diff against the embedded snapshot shows the CRD's group as added, linked
     diff = httpx.get(f"{explorer.url}/diff?old=embedded&new=current", timeout=30).text
     assert f'href="/g/{xss_crd}/v1"' in diff
+
+
+def test_scripts_load_after_the_page_is_shown(page: Page, explorer: ExplorerProcess) -> None:
+    """htmx is not render-blocking: the page is shown first, then enhanced (the try-it form arrives)."""
+    problems = watch_errors(page)
+    page.add_init_script(
+        """document.addEventListener("DOMContentLoaded", () => {
+            window.__htmxAtDomReady = typeof window.htmx;
+        });"""
+    )
+    page.goto(explorer.url + "/op/core/v1/createCoreV1NamespacedPod")
+    expect(page.locator("html")).to_have_attribute("data-enhanced", "")
+    assert page.evaluate("window.__htmxAtDomReady") == "undefined"
+    assert page.evaluate("typeof window.htmx.process") == "function"
+    assert page.evaluate("Object.keys(window.htmx.config).length") > 0
+    expect(page.locator("#tryout-send")).to_be_visible()  # hx-trigger="load" ran after the late load
+    loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert sum("htmx-2.0.11.min.js?v=" in url for url in loaded) == 1
+    assert problems == [], problems

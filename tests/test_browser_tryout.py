@@ -7,11 +7,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 from playwright.sync_api import Page, expect
 
+from tests.fixtures.browser import goto_enhanced
 from tests.fixtures.server import ExplorerProcess
 from tests.tryout_helpers import marker
 from webexplorer.sandbox.controlplane import ControlPlane
@@ -75,7 +77,7 @@ def test_watch_shows_an_object_created_directly(
     problems = _watch_console(page)
     label = marker()
     query = urlencode({"p.namespace": "default", "q.watch": "true", "q.labelSelector": f"m={label}"})
-    page.goto(f"{explorer.url}/try/core/v1/listCoreV1NamespacedConfigMap?{query}")
+    goto_enhanced(page, f"{explorer.url}/try/core/v1/listCoreV1NamespacedConfigMap?{query}")
     page.click("#tryout-send")
     expect(page.locator("#watch-info")).to_contain_text("Watching")
     page.evaluate(
@@ -120,7 +122,7 @@ def test_script_in_cluster_text_is_inert(
     )
     try:
         query = urlencode({"p.namespace": "default", "p.name": name})
-        page.goto(f"{explorer.url}/try/core/v1/readCoreV1NamespacedConfigMap?{query}")
+        goto_enhanced(page, f"{explorer.url}/try/core/v1/readCoreV1NamespacedConfigMap?{query}")
         page.click("#tryout-send")
         expect(page.locator("#tryout-code")).to_contain_text("200 OK")
         expect(page.locator("#tryout-body-yaml")).to_contain_text("<script>window.__pwned=1</script>")
@@ -131,4 +133,42 @@ def test_script_in_cluster_text_is_inert(
         assert page.locator("#tryout-answer script, #tryout-answer img").count() == 0
     finally:
         admin_client.delete(f"{CM}/{name}")
+    assert problems == [], problems
+
+
+def test_watch_sent_before_htmx_arrived_still_streams(
+    page: Page,
+    explorer_factory: Callable[..., ExplorerProcess],
+    control_plane: ControlPlane,
+    admin_client: httpx.Client,
+) -> None:
+    """htmx loads after the first frame; a Send clicked before that goes out as a plain form post, and
+    the watch on the page it answers with must still connect once htmx and its SSE extension arrive."""
+    explorer = _start(explorer_factory, control_plane)
+    problems = _watch_console(page)
+
+    first = [True]
+
+    def no_htmx_on_the_first_page(route: Any) -> None:
+        if first[0]:
+            first[0] = False
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/static/vendor/htmx-2.0.11.min.js*", no_htmx_on_the_first_page)
+    label = marker()
+    query = urlencode({"p.namespace": "default", "q.watch": "true", "q.labelSelector": f"m={label}"})
+    page.goto(f"{explorer.url}/try/core/v1/listCoreV1NamespacedConfigMap?{query}")
+    page.wait_for_timeout(500)
+    assert page.get_attribute("html", "data-enhanced") is None
+    assert page.evaluate("typeof window.htmx") == "undefined"
+    problems.clear()  # the aborted script's load error
+    with page.expect_navigation():
+        page.click("#tryout-send")  # a plain form post: htmx never arrived on this page
+    expect(page.locator("html")).to_have_attribute("data-enhanced", "")
+    expect(page.locator("#watch-info")).to_contain_text("Watching")
+    admin_client.post(CM, json={"metadata": {"name": label, "labels": {"m": label}}})
+    expect(page.locator(f'tr.watch-row[data-name="{label}"]')).to_contain_text("ADDED")
+    admin_client.delete(f"{CM}/{label}")
     assert problems == [], problems

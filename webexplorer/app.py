@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from webexplorer import __version__
@@ -34,10 +33,10 @@ from webexplorer.web import (
     tryout,
 )
 from webexplorer.web.answers import AnswerStore
+from webexplorer.web.assets import serve_asset
 from webexplorer.web.csrf import SessionMiddleware, Sessions
 from webexplorer.web.guards import GuardMiddleware, HostAllowList
 from webexplorer.web.identity import Identities, SignInCookieMiddleware, load_header_identity
-from webexplorer.web.templating import STATIC_DIR
 from webexplorer.web.watches import WatchRegistry
 
 
@@ -93,7 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # /try/<group>/<version>/<operationId>, /try/watch/<id>, /try/suggest
     app.include_router(tryout.router, dependencies=page)
     app.include_router(access.router, dependencies=page)  # /signin /signout (--identity token), /can-i
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # /static/<file>?v=<hash>: CSS, scripts, icon from memory, gzipped once (web/assets.py)
+    app.add_api_route("/static/{path:path}", serve_asset, methods=["GET", "HEAD"], include_in_schema=False)
 
     allowed = [*settings.allowed_hosts]
     if settings.host not in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding

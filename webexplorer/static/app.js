@@ -2,6 +2,41 @@
 (function () {
   "use strict";
   var root = document.documentElement;
+  var self = document.currentScript;
+
+  // htmx and its SSE extension only enhance pages that already work without them, so they load after
+  // the page has been shown: compiling their 55 KB before the first frame made every first view ~15 %
+  // slower. They are injected once the document is complete, because htmx initialises at once only
+  // then (between DOMContentLoaded and load it would wait for an event that has already fired), one
+  // after the other (the extension needs htmx). Elements htmx processed before the extension existed (a watch
+  // result sent without JavaScript) are processed again; <html data-enhanced> says it is all done.
+  var enhanced = false;
+  function load(url, then) {
+    var script = document.createElement("script");
+    script.src = url;
+    script.addEventListener("load", then);
+    document.head.appendChild(script);
+  }
+  function enhance() {
+    if (enhanced || !self) { return; }
+    enhanced = true;
+    load(self.getAttribute("data-htmx"), function () {
+      load(self.getAttribute("data-sse"), function () {
+        Array.prototype.forEach.call(document.querySelectorAll("[hx-ext~='sse']"), function (el) {
+          var fresh = el.cloneNode(true);
+          el.replaceWith(fresh);
+          window.htmx.process(fresh);
+        });
+        root.setAttribute("data-enhanced", "");
+      });
+    });
+  }
+  function afterFirstFrame() {
+    requestAnimationFrame(function () { setTimeout(enhance, 0); });
+    setTimeout(enhance, 300);  // requestAnimationFrame waits while the tab is hidden
+  }
+  if (document.readyState === "complete") { afterFirstFrame(); }
+  else { window.addEventListener("load", afterFirstFrame); }
   var stored = null;
   try { stored = localStorage.getItem("webexplorer-theme"); } catch (e) { /* storage may be off */ }
   if (stored === "light" || stored === "dark") { root.setAttribute("data-theme", stored); }

@@ -26,8 +26,6 @@ from webexplorer.metrics import CONTENT_TYPE_LATEST, exposition, observe_request
 router = APIRouter()
 
 UNMATCHED = "unmatched"
-#: mounted apps (static files) do not leave a route in the scope; their prefix is their label
-MOUNT_LABELS = (("/static/", "/static/{path}"),)
 
 
 @router.get("/metrics", include_in_schema=False)
@@ -40,10 +38,7 @@ def route_label(scope: Scope) -> str:
     """The matched route's template, or ``unmatched``."""
     route = scope.get("route")
     path = getattr(route, "path", None)
-    if isinstance(path, str) and path:
-        return path
-    request_path = scope.get("path", "")
-    return next((label for prefix, label in MOUNT_LABELS if request_path.startswith(prefix)), UNMATCHED)
+    return path if isinstance(path, str) and path else UNMATCHED
 
 
 class MetricsMiddleware:

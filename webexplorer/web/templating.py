@@ -16,12 +16,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from webexplorer import __version__
+from webexplorer.web.assets import static_url
 from webexplorer.web.csrf import csrf_token
 from webexplorer.web.urls import TEMPLATE_GLOBALS
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
-STATIC_DIR = PACKAGE_DIR / "static"
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
 def _environment() -> jinja2.Environment:
@@ -35,6 +34,7 @@ def _environment() -> jinja2.Environment:
     )
     env.globals["app_version"] = __version__  # not "version": pages use that for API versions
     env.globals.update(TEMPLATE_GLOBALS)
+    env.globals["static_url"] = static_url
     env.filters["json"] = _json_text
     return env
 
