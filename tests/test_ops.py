@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import signal
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.fixtures.asgi import asgi_explorer
 from tests.fixtures.server import ExplorerProcess
@@ -82,7 +84,9 @@ async def test_readyz_fails_when_the_api_server_stops_answering(
     proxy = KubectlProxy(control_plane.kubectl, control_plane.kubeconfig, tmp_path / "proxy.log")
     await asyncio.to_thread(proxy.start)
     try:
-        settings = Settings(server=proxy.url, mode="server", refresh_interval=0.2, request_timeout=1)
+        settings = Settings(
+            server=proxy.url, mode="server", refresh_interval=0.2, ready_timeout=1, request_timeout=1
+        )
         async with asgi_explorer(settings) as c:
             assert (await c.get("/readyz")).status_code == 200
             await asyncio.to_thread(proxy.stop)
@@ -100,6 +104,49 @@ async def test_readyz_fails_when_the_api_server_stops_answering(
             assert sample(metrics, "webexplorer_upstream_request_duration_seconds_count", status="error") >= 1
     finally:
         await asyncio.to_thread(proxy.stop)
+
+
+async def test_readyz_stays_ready_through_a_short_outage(
+    control_plane: ControlPlane, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the default settings (a check every second) a few seconds without the API server change
+    nothing a Service would see: /readyz stays 200, pages are served from the last catalog, the failed
+    checks are counted but logged once, and the first answer afterwards is noted."""
+    proxy = KubectlProxy(control_plane.kubectl, control_plane.kubeconfig, tmp_path / "proxy.log")
+    await asyncio.to_thread(proxy.start)
+    assert proxy.port is not None
+    again = KubectlProxy(control_plane.kubectl, control_plane.kubeconfig, tmp_path / "again.log", proxy.port)
+    caplog.set_level(logging.INFO, logger="webexplorer")
+    try:
+        async with asgi_explorer(Settings(server=proxy.url, mode="server")) as c:
+            assert (await c.get("/readyz")).status_code == 200
+            await asyncio.to_thread(proxy.stop)
+            failed = 0.0
+            for _ in range(600):  # until three checks have failed (about 7 s with the backoff), bounded
+                metrics = (await c.get("/metrics")).text
+                failed = sample(metrics, "webexplorer_catalog_refreshes_total", result="failed")
+                ready = await c.get("/readyz")
+                assert ready.status_code == 200, ready.text  # never unready during a short outage
+                if failed >= 3:
+                    break
+                await asyncio.sleep(0.1)
+            assert failed >= 3
+            assert sample(metrics, "webexplorer_ready") == 1
+            assert (await c.get("/g/apps")).status_code == 200  # the last good catalog still serves
+            await asyncio.to_thread(again.start)
+            for _ in range(600):  # until a check succeeds again (the backoff is at most 8 s), bounded
+                if "answers again" in caplog.text:
+                    break
+                await asyncio.sleep(0.1)
+            assert (await c.get("/readyz")).status_code == 200
+    finally:
+        await asyncio.to_thread(proxy.stop)
+        await asyncio.to_thread(again.stop)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    refresh_warnings = [m for m in warnings if "catalog refresh" in m]
+    assert len(refresh_warnings) == 1, warnings  # one line for the outage, not one per check
+    assert "last good catalog" in refresh_warnings[0]
+    assert any("answers again after" in r.getMessage() for r in caplog.records), caplog.text
 
 
 def test_json_logs_and_graceful_shutdown_closing_a_watch(

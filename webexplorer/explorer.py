@@ -23,9 +23,13 @@ log = logging.getLogger("webexplorer")
 
 #: how long the identity from SelfSubjectReview is trusted before asking again (tokens rotate)
 IDENTITY_TTL = 30.0
-#: /readyz fails once the API server has not answered a catalog check for this many refresh intervals.
+#: /readyz fails once the API server has not answered a catalog check for ``ready_timeout`` seconds,
+#: and never before this many refresh intervals (a long interval set by an operator must not flap it).
 #: One failed check is not enough (a blip must not pull every replica out of its Service at once).
 READY_MISSED_CHECKS = 3
+#: the longest pause between failed checks during an outage (less when ``ready_timeout`` is short, so
+#: there are always READY_MISSED_CHECKS chances to answer inside the readiness window)
+MAX_CHECK_BACKOFF = 8.0
 
 
 class Explorer:
@@ -63,8 +67,13 @@ class Explorer:
             log.warning("configuration problem: %s", exc)
             self.connection = None
         self.source = self.connection or SnapshotSource(self.settings.snapshot or embedded_snapshot_path())
+        settings = self.settings
         self.store = CatalogStore(
-            self.source, openapi=self.settings.openapi, refresh_interval=self.settings.refresh_interval
+            self.source,
+            openapi=settings.openapi,
+            refresh_interval=settings.refresh_interval,
+            rebuild_interval=settings.rebuild_interval,
+            max_backoff=min(MAX_CHECK_BACKOFF, settings.ready_timeout / READY_MISSED_CHECKS),
         )
         await self.store.start()
         if self.store.last_error is not None:
@@ -141,14 +150,17 @@ class Explorer:
 
         Never a request of its own: the background refresh already asks the server every
         ``refresh_interval`` seconds, so its last success says whether the server answers, at the cost
-        of reading a number. Probes come every few seconds from every kubelet; they must stay free."""
+        of reading a number. Probes come every few seconds from every kubelet; they must stay free.
+        The window is ``ready_timeout`` (90 s by default), not a few check intervals: checks run every
+        second so that new CRDs show at once, and a few seconds of API server trouble must not take
+        every replica out of its Service while the cached pages are still good."""
         problem = self.catalog_problem()
         if problem is not None:
             return False, problem
         store = self.store
         if self.offline or store is None:
             return True, "ok"
-        allowed = READY_MISSED_CHECKS * store.refresh_interval + self.settings.request_timeout
+        allowed = self.ready_window(store)
         last = store.last_success_monotonic
         if last is None or time.monotonic() - last > allowed:
             why = f" (last error: {store.last_error})" if store.last_error else ""
@@ -156,3 +168,9 @@ class Explorer:
                 f"The API server has not answered the explorer's checks for more than {allowed:g} s{why}."
             )
         return True, "ok"
+
+    def ready_window(self, store: CatalogStore) -> float:
+        """Seconds without an answer to the background checks after which the explorer is unready."""
+        settings = self.settings
+        patience = max(settings.ready_timeout, READY_MISSED_CHECKS * store.refresh_interval)
+        return patience + settings.request_timeout

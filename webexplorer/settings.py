@@ -95,7 +95,22 @@ class Settings(BaseSettings):
         description="recorded snapshot files the API diff page offers to compare (besides the embedded one)",
     )
     refresh_interval: float = Field(
-        30.0, gt=0, description="seconds between background checks for API changes (CRDs)"
+        1.0,
+        gt=0,
+        description="seconds between background checks for API changes (CRDs): conditional GETs of "
+        "discovery and the OpenAPI index, answered 304 while nothing changed",
+    )
+    rebuild_interval: float = Field(
+        2.0,
+        ge=0,
+        description="least seconds from one catalog rebuild to the next check; changes seen meanwhile "
+        "are applied together (CRD churn), so pages never wait behind back-to-back rebuilds",
+    )
+    ready_timeout: float = Field(
+        90.0,
+        gt=0,
+        description="seconds the API server may fail the background checks (plus --request-timeout) "
+        "before /readyz reports not ready; pages keep serving the last catalog meanwhile",
     )
     request_timeout: float = Field(10.0, gt=0, description="seconds before an API server request gives up")
     podinfo_dir: Path = Field(

@@ -1,11 +1,16 @@
 """:class:`CatalogStore`: the current catalog, and the loop that keeps it true.
 
 Pages read ``store.catalog`` (one attribute read, never blocked). The refresh loop checks the
-discovery ETags and the v3 index every ``refresh_interval`` seconds; when something changed (a CRD was
-created or deleted) it builds the new :class:`~.catalog.Catalog` off to the side and swaps the one
-reference. Requests in flight keep the catalog they started with. A failed check keeps the last good
-catalog and records the error and its time for the status page. After every swap the search index of
-the new catalog starts loading fields in the background, a few documents at a time.
+discovery ETags and the v3 index every ``refresh_interval`` seconds (one by default: three conditional
+GETs, answered 304 while nothing changed); when something changed (a CRD was created or deleted) it
+builds the new :class:`~.catalog.Catalog` off to the side and swaps the one reference. Requests in
+flight keep the catalog they started with. When the checks come next is :class:`~.pacing.RefreshPacer`'s
+decision: after a rebuild the next check waits ``rebuild_interval``, so CRD churn is folded into one
+rebuild every few seconds instead of one per check, and failed checks back off. A failed check keeps
+the last good catalog and records the error and its time for the status page, and is logged once per
+outage (:class:`~.pacing.OutageLog`), not once per check. After every swap the search index of the new
+catalog starts loading fields in the background, a few documents at a time, on the event loop in
+short slices.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from .errors import CatalogError
 from .model import GVK
 from .openapi import DocumentCache
 from .operations import Operation, OperationIndex
+from .pacing import OutageLog, Outcome, RefreshPacer
 from .schema import FieldTree
 from .search import FieldCache, FieldEntry, SearchIndex, SearchResults
 
@@ -42,7 +48,9 @@ class CatalogStore:
         source: DocumentSource,
         *,
         openapi: OpenAPIChoice = "auto",
-        refresh_interval: float = 30.0,
+        refresh_interval: float = 1.0,
+        rebuild_interval: float = 2.0,
+        max_backoff: float = 8.0,
         aggregated: bool = True,
         concurrency: int = 8,
         index_fields: bool = True,
@@ -51,7 +59,10 @@ class CatalogStore:
     ) -> None:
         self.source = source
         self.openapi: OpenAPIChoice = openapi
+        #: seconds between two checks while nothing changes
         self.refresh_interval = refresh_interval
+        self.pacer = RefreshPacer(refresh_interval, rebuild_interval, max_backoff)
+        self._outage = OutageLog()
         self.aggregated = aggregated
         self.concurrency = concurrency
         self.index_fields = index_fields
@@ -117,7 +128,7 @@ class CatalogStore:
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(self.refresh_interval)
+            await asyncio.sleep(self.pacer.delay(time.monotonic()))
             await self.refresh()
 
     async def refresh(self) -> bool:
@@ -149,18 +160,29 @@ class CatalogStore:
                 self.last_check_seconds = time.perf_counter() - started
             self.last_error = None
             self.last_success_monotonic = time.monotonic()
+            recovered = self._outage.answered(self.last_success_monotonic)
+            if recovered is not None:
+                log.info("%s", recovered)
             if new is previous:
-                self.refresh_counts["unchanged"] += 1
+                self._count("unchanged")
                 return False
-            self.refresh_counts["changed"] += 1
             self._swap(new)
+            self._count("changed")
             return True
 
+    def _count(self, outcome: Outcome) -> None:
+        self.refresh_counts[outcome] += 1
+        self.pacer.record(outcome, time.monotonic())
+
     def _record_error(self, message: str) -> None:
-        self.refresh_counts["failed"] += 1
+        self._count("failed")
         self.last_error = message
         self.last_error_at = datetime.now(UTC)
-        log.warning("catalog refresh failed: %s", message)
+        line = self._outage.failed(message, time.monotonic())
+        if line is not None:
+            log.warning("%s", line)
+        else:
+            log.debug("catalog refresh failed: %s", message)
 
     def _swap(self, new: Catalog) -> None:
         index = SearchIndex(new, field_cache=self._field_cache)

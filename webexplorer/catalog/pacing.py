@@ -1,0 +1,108 @@
+"""When the catalog's background loop checks the server next: the whole policy, as plain arithmetic.
+
+Three wishes pull the interval apart, so each gets its own knob instead of one ``refresh_interval``
+serving all of them:
+
+* **A new CRD shows within seconds.** A check is three conditional GETs answered 304 while nothing
+  changed (discovery's two ETags and the OpenAPI v3 index's), so it can run every ``check_interval``
+  (one second by default) for almost nothing.
+* **Churn does not starve pages.** A *changed* check rebuilds the catalog and then the search index.
+  While CRDs are being created by the hundred every check would see a change; after a rebuild the next
+  check therefore waits ``rebuild_interval``, and everything that changed meanwhile is picked up by one
+  rebuild (the ETags compare the server's state now with the last catalog, not change by change).
+* **An outage is not hammered, nor shouted about.** Failed checks back off exponentially up to
+  ``max_backoff``, which stays well inside the readiness window so ``/readyz`` still tells "the server
+  answers again" promptly after it does.
+
+Readiness is deliberately *not* derived from these intervals any more (it used to be three check
+intervals): a one-second check must not mean "unready after three seconds of API server trouble", which
+would pull every replica out of its Service exactly when cached pages should keep being served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Outcome = Literal["changed", "unchanged", "failed"]
+
+
+@dataclass
+class RefreshPacer:
+    """Decides the sleep before the next background check from the outcomes of the past ones.
+
+    Pure (the caller passes ``time.monotonic()``), so the coalescing and backoff rules are unit-tested
+    without a server or a real clock."""
+
+    check_interval: float = 1.0
+    rebuild_interval: float = 2.0
+    max_backoff: float = 8.0
+    #: failed checks in a row (0 once the server answers)
+    failures: int = 0
+    #: when the last rebuild ended (monotonic seconds), None before the first
+    last_rebuild_at: float | None = field(default=None)
+
+    def record(self, outcome: Outcome, now: float) -> None:
+        """Note how a check ended (``now`` = when it ended)."""
+        if outcome == "failed":
+            self.failures += 1
+            return
+        self.failures = 0
+        if outcome == "changed":
+            self.last_rebuild_at = now
+
+    def delay(self, now: float) -> float:
+        """Seconds to sleep before the next check."""
+        if self.failures:
+            # 1, 2, 4, ... check intervals, capped (never below one interval)
+            backoff = self.check_interval * float(2 ** min(self.failures - 1, 30))
+            return min(backoff, max(self.check_interval, self.max_backoff))
+        wait = self.check_interval
+        if self.last_rebuild_at is not None:
+            # rebuilds never run back to back: changes seen sooner wait and fold into one rebuild
+            wait = max(wait, self.last_rebuild_at + self.rebuild_interval - now)
+        return max(0.0, wait)
+
+
+@dataclass
+class OutageLog:
+    """What to log about failed checks: the first failure, a changed cause, a reminder every
+    ``remind_every`` seconds, and the recovery; nothing for the identical failures in between.
+
+    With a check every second an outage would otherwise write a warning every second (or every backoff
+    step) for as long as it lasts, burying everything else in the log. Pure like :class:`RefreshPacer`:
+    each method returns the line to log (``None``: stay quiet) and the caller logs it."""
+
+    remind_every: float = 300.0
+    failures: int = 0
+    since: float | None = None
+    _message: str | None = None
+    _reminded_at: float = 0.0
+
+    def failed(self, message: str, now: float) -> str | None:
+        """A check failed with ``message``: the warning to write, if any."""
+        self.failures += 1
+        if self.since is None:
+            self.since, self._message, self._reminded_at = now, message, now
+            return f"catalog refresh failed: {message} (keeping the last good catalog; retrying quietly)"
+        if message != self._message:
+            self._message, self._reminded_at = message, now
+            return f"catalog refresh still failing, now: {message}"
+        if now - self._reminded_at >= self.remind_every:
+            self._reminded_at = now
+            return (
+                f"catalog refresh still failing after {self.failures} checks "
+                f"({now - self.since:.0f} s): {message}"
+            )
+        return None
+
+    def answered(self, now: float) -> str | None:
+        """A check succeeded: the recovery line after an outage, else None."""
+        if self.since is None:
+            return None
+        line = f"the API server answers again after {self.failures} failed checks ({now - self.since:.0f} s)"
+        self.failures, self.since, self._message = 0, None, None
+        return line
+
+
+__all__ = ["OutageLog", "Outcome", "RefreshPacer"]
