@@ -101,10 +101,10 @@ class Settings(BaseSettings):
         "discovery and the OpenAPI index, answered 304 while nothing changed",
     )
     rebuild_interval: float = Field(
-        2.0,
+        1.0,
         ge=0,
-        description="least seconds from one catalog rebuild to the next check; changes seen meanwhile "
-        "are applied together (CRD churn), so pages never wait behind back-to-back rebuilds",
+        description="least seconds from one catalog rebuild to the next check (ten times the rebuild's "
+        "own duration if that is longer); changes seen meanwhile are applied together (CRD churn)",
     )
     ready_timeout: float = Field(
         90.0,

@@ -5,8 +5,9 @@ discovery ETags and the v3 index every ``refresh_interval`` seconds (one by defa
 GETs, answered 304 while nothing changed); when something changed (a CRD was created or deleted) it
 builds the new :class:`~.catalog.Catalog` off to the side and swaps the one reference. Requests in
 flight keep the catalog they started with. When the checks come next is :class:`~.pacing.RefreshPacer`'s
-decision: after a rebuild the next check waits ``rebuild_interval``, so CRD churn is folded into one
-rebuild every few seconds instead of one per check, and failed checks back off. A failed check keeps
+decision: after a rebuild the next check waits ``rebuild_interval`` (longer after a slow rebuild), so
+CRD churn is folded into one rebuild at a time however fast the checks come, and failed checks back
+off. A failed check keeps
 the last good catalog and records the error and its time for the status page, and is logged once per
 outage (:class:`~.pacing.OutageLog`), not once per check. After every swap the search index of the new
 catalog starts loading fields in the background, a few documents at a time, on the event loop in
@@ -49,7 +50,7 @@ class CatalogStore:
         *,
         openapi: OpenAPIChoice = "auto",
         refresh_interval: float = 1.0,
-        rebuild_interval: float = 2.0,
+        rebuild_interval: float = 1.0,
         max_backoff: float = 8.0,
         aggregated: bool = True,
         concurrency: int = 8,
@@ -167,12 +168,12 @@ class CatalogStore:
                 self._count("unchanged")
                 return False
             self._swap(new)
-            self._count("changed")
+            self._count("changed", time.perf_counter() - started)
             return True
 
-    def _count(self, outcome: Outcome) -> None:
+    def _count(self, outcome: Outcome, seconds: float = 0.0) -> None:
         self.refresh_counts[outcome] += 1
-        self.pacer.record(outcome, time.monotonic())
+        self.pacer.record(outcome, time.monotonic(), seconds)
 
     def _record_error(self, message: str) -> None:
         self._count("failed")
