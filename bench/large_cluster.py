@@ -2,12 +2,13 @@
 
     python -m bench.large_cluster [--crds 300] [--new 5] [--seconds 10] [--refresh-interval S] [--quick]
 
-One explorer (kubeconfig mode, product defaults unless ``--refresh-interval``) first measures the page
-mix on the plain cluster; then ``--crds`` CRDs are created (``bench._common.crd_manifest``: ten kinds
-per group, every common field shape) while a background visitor times the home page every 50 ms; once
-the explorer shows them and has indexed them, the same page mix again, with the explorer's peak RSS
-sampled throughout. Last, ``--new`` times: create one more CRD in a new group, note when the API
-server's aggregated discovery lists it and when the explorer's group page answers 200.
+One explorer (kubeconfig mode, the product's defaults, ``--quick`` too, unless ``--refresh-interval``)
+first measures the page mix on the plain cluster; then ``--crds`` CRDs are created
+(``bench._common.crd_manifest``: ten kinds per group, every common field shape) while a background
+visitor times the home page every 50 ms; once the explorer shows them and has indexed them, the same
+page mix again, with the explorer's peak RSS sampled throughout. Last, ``--new`` times: create one
+more CRD in a new group, note when the API server's aggregated discovery lists it and when the
+explorer's group page answers 200.
 Targets: RSS ≤ 250 MB, page p50 ≤ 2× the plain cluster, a new CRD in the explorer ≤ 3 s after
 discovery lists it, no request blocked by a refresh (the visitor's slowest page during refreshes
 ≤ 100 ms, shown against its own median).
