@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 import string
 
 import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import JsonLexer
 
 from webexplorer.catalog import Operation, Parameter, RequestBody, parse_path
-from webexplorer.tryout.answer import present
-from webexplorer.tryout.bodies import MAX_NODES, BodyError, parse_body
+from webexplorer.tryout.answer import VIEW_LIMIT, present
+from webexplorer.tryout.bodies import MAX_NODES, BodyError, dump_json, parse_body
 from webexplorer.tryout.commands import Target, commands
+from webexplorer.tryout.highlight import highlight, highlight_json
 from webexplorer.tryout.plan import PlannedRequest, Policy, Refusal, TryForm, plan
 from webexplorer.tryout.segments import SegmentError, build_path, check_segment
 from webexplorer.tryout.share import form_from_fields, share_query
@@ -258,3 +264,44 @@ def test_watch_events() -> None:
     )
     assert row is not None and row.is_row and row.resource_version == "5"
     assert parse_event("not json") is None
+
+
+# ------------------------------------------------------------------------------- the answer's views
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_the_json_view_is_marked_up_exactly_as_pygments_would(value: object) -> None:
+    text = dump_json(value)
+    assert highlight_json(text) == pygments_highlight(text, JsonLexer(), HtmlFormatter(nowrap=True))
+
+
+@given(st.text() | st.builds(lambda v: dump_json(v)[:-3] + "<'\"&", JSON_VALUES))
+def test_no_text_reaches_the_page_unescaped(text: str) -> None:
+    """Whatever the JSON tokenizer is given (not JSON, cut anywhere), only its own tags are markup."""
+    for language in ("json", "text"):
+        marked = highlight(text, language)  # type: ignore[arg-type]
+        text_only = re.sub(r'<span class="[a-z0-9]+">|</span>', "", marked)
+        assert not set(text_only) & set("<>\"'"), text_only
+        assert html_lib.unescape(text_only) == text + ("" if text.endswith("\n") else "\n")
+
+
+def test_a_view_cut_at_the_limit_is_still_exact() -> None:
+    body = orjson.dumps({"items": [{"n": i, "s": "<x>"} for i in range(20000)]})
+    answer = present(
+        status=200, reason="OK", headers=[("content-type", "application/json")], body=body, elapsed=0
+    )
+    view = answer.views[0]
+    shown = dump_json(orjson.loads(body))[:VIEW_LIMIT]
+    shown = shown[: shown.rfind("\n") + 1]
+    assert view.cut and view.html == pygments_highlight(shown, JsonLexer(), HtmlFormatter(nowrap=True))
