@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.fixtures.browser import goto_enhanced
 from tests.fixtures.server import ExplorerProcess
-from tests.tryout_helpers import marker
+from tests.tryout_helpers import audit_count, marker
 from webexplorer.sandbox.controlplane import ControlPlane
 
 CM = "/api/v1/namespaces/default/configmaps"
@@ -125,6 +125,8 @@ def test_script_in_cluster_text_is_inert(
         goto_enhanced(page, f"{explorer.url}/try/core/v1/readCoreV1NamespacedConfigMap?{query}")
         page.click("#tryout-send")
         expect(page.locator("#tryout-code")).to_contain_text("200 OK")
+        expect(page.locator("#tryout-body-json")).to_contain_text("<script>window.__pwned=1</script>")
+        page.click("label[for^='view-yaml-']")
         expect(page.locator("#tryout-body-yaml")).to_contain_text("<script>window.__pwned=1</script>")
         page.click("#tryout-explain-tab")
         expect(page.locator("#tryout-explain")).to_contain_text("map[string]string")
@@ -171,4 +173,50 @@ def test_watch_sent_before_htmx_arrived_still_streams(
     admin_client.post(CM, json={"metadata": {"name": label, "labels": {"m": label}}})
     expect(page.locator(f'tr.watch-row[data-name="{label}"]')).to_contain_text("ADDED")
     admin_client.delete(f"{CM}/{label}")
+    assert problems == [], problems
+
+
+def test_yaml_and_explain_load_when_their_tab_opens(
+    page: Page,
+    explorer_factory: Callable[..., ExplorerProcess],
+    control_plane: ControlPlane,
+    admin_client: httpx.Client,
+    artifacts_dir: Path,
+) -> None:
+    """The answer shows its JSON first; YAML and Explain are fetched once, when their tab is opened,
+    from the answer sealed into the panel: no second request goes to the API server."""
+    explorer = _start(explorer_factory, control_plane)
+    problems = _watch_console(page)
+    name = marker()
+    admin_client.post(CM, json={"metadata": {"name": name}, "data": {"colour": "teal"}})
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url.split("/try/", 1)[-1]) if r.method == "POST" else None)
+    try:
+        query = urlencode({"p.namespace": "default", "p.name": name})
+        goto_enhanced(page, f"{explorer.url}/try/core/v1/readCoreV1NamespacedConfigMap?{query}")
+        page.click("#tryout-send")
+        expect(page.locator("#tryout-code")).to_contain_text("200 OK")
+        expect(page.locator("#tryout-body-json")).to_be_visible()
+        expect(page.locator("#tryout-body-json")).to_contain_text('"colour": "teal"')
+        expect(page.locator("#tryout-body-yaml")).to_be_hidden()
+        expect(page.locator("#tryout-body-yaml")).not_to_contain_text("colour")
+        sent_to_api = audit_count(control_plane, name)
+
+        page.click("label[for^='view-yaml-']")
+        expect(page.locator("#tryout-body-yaml")).to_be_visible()
+        expect(page.locator("#tryout-body-yaml")).to_contain_text("colour: teal")
+        expect(page.locator("#tryout-body-json")).to_be_hidden()
+        page.click("#tryout-explain-tab")
+        expect(page.locator("#tryout-explain")).to_contain_text("map[string]string")
+        # back and forth again: each view was fetched once
+        page.click("label[for^='view-yaml-']")
+        page.click("label[for^='view-json-']")
+        expect(page.locator("#tryout-body-json")).to_be_visible()
+        page.click("#tryout-explain-tab")
+        expect(page.locator("#tryout-explain")).to_contain_text("ObjectMeta")
+        page.screenshot(path=str(artifacts_dir / "tryout-later-views.png"), full_page=True)
+        assert posts == ["core/v1/readCoreV1NamespacedConfigMap", "view/yaml", "view/explain"], posts
+        assert audit_count(control_plane, name) == sent_to_api
+    finally:
+        admin_client.delete(f"{CM}/{name}")
     assert problems == [], problems

@@ -15,7 +15,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import JsonLexer
 
 from webexplorer.catalog import Operation, Parameter, RequestBody, parse_path
-from webexplorer.tryout.answer import VIEW_LIMIT, present
+from webexplorer.tryout.answer import VIEW_LIMIT, present, yaml_view
 from webexplorer.tryout.bodies import MAX_NODES, BodyError, dump_json, parse_body
 from webexplorer.tryout.commands import Target, commands
 from webexplorer.tryout.highlight import highlight, highlight_json
@@ -24,6 +24,7 @@ from webexplorer.tryout.segments import SegmentError, build_path, check_segment
 from webexplorer.tryout.share import form_from_fields, share_query
 from webexplorer.tryout.status import decode_status, expired_continue_message, warning_text
 from webexplorer.tryout.watch import parse_event
+from webexplorer.web.answers import AnswerSeals
 
 TEMPLATE = "/api/v1/namespaces/{namespace}/configmaps/{name}"
 
@@ -305,3 +306,29 @@ def test_a_view_cut_at_the_limit_is_still_exact() -> None:
     shown = dump_json(orjson.loads(body))[:VIEW_LIMIT]
     shown = shown[: shown.rfind("\n") + 1]
     assert view.cut and view.html == pygments_highlight(shown, JsonLexer(), HtmlFormatter(nowrap=True))
+
+
+def test_yaml_can_wait_until_its_tab_is_opened() -> None:
+    body = orjson.dumps({"kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": "<v>"}})
+    kept = {"status": 200, "reason": "OK", "headers": [("content-type", "application/json")], "body": body}
+    eager = present(**kept, elapsed=0)  # type: ignore[arg-type]
+    later = present(**kept, elapsed=0, yaml=False)  # type: ignore[arg-type]
+    assert [v.language for v in eager.views] == ["json", "yaml"] and not eager.yaml_later
+    assert [v.language for v in later.views] == ["json"] and later.yaml_later
+    assert yaml_view(later.value) == eager.views[1]
+    text = present(status=200, reason="OK", headers=[], body=b"plain <text>", elapsed=0, yaml=False)
+    assert [v.language for v in text.views] == ["text"] and not text.yaml_later
+
+
+def test_sealed_answers_open_for_their_session_until_they_expire() -> None:
+    seals = AnswerSeals("key")
+    body = b'{"kind":"Secret","data":{"k":"c2VjcmV0"}}'
+    sealed = seals.seal("session-a", body)
+    assert b"c2VjcmV0" not in sealed.encode() and "c2VjcmV0" not in sealed
+    assert seals.open(sealed, "session-a") == body
+    assert AnswerSeals("key").open(sealed, "session-a") == body  # another replica with the same key
+    assert seals.open(sealed, "session-b") is None
+    assert AnswerSeals("other key").open(sealed, "session-a") is None
+    assert seals.open(sealed[:-2] + ("AA" if not sealed.endswith("AA") else "BB"), "session-a") is None
+    assert seals.open("", "session-a") is None and seals.open("%%%", "session-a") is None
+    assert AnswerSeals("key", lifetime=-1).open(AnswerSeals("key", lifetime=-1).seal("s", body), "s") is None

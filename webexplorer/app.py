@@ -32,7 +32,7 @@ from webexplorer.web import (
     search,
     tryout,
 )
-from webexplorer.web.answers import AnswerStore
+from webexplorer.web.answers import AnswerSeals, AnswerStore
 from webexplorer.web.assets import serve_asset
 from webexplorer.web.csrf import SessionMiddleware, Sessions
 from webexplorer.web.guards import GuardMiddleware, HostAllowList
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = Sessions(settings.secret_key)  # CSRF tokens (web/csrf.py)
     app.state.identities = identities  # whose rights each request uses (web/identity.py)
     app.state.answers = AnswerStore()  # try-it answer bodies for download
+    app.state.answer_seals = AnswerSeals(settings.secret_key)  # try-it answers for the later views
     app.state.watches = WatchRegistry(
         settings.max_watches, settings.max_watches_per_visitor, settings.secret_key
     )

@@ -1,6 +1,10 @@
 """What came back, arranged for the answer panel: status, decoded ``Status``, warnings, the headers
 worth seeing, timing, and the body pretty-printed (JSON and YAML), highlighted, cut when huge.
 
+The YAML view can be left for later (``present(..., yaml=False)``): dumping and highlighting YAML cost
+more than everything else on the panel together, and most answers are read in the JSON view shown
+first. :func:`yaml_view` makes it when the person opens its tab.
+
 The whole body is always kept for download; only the *view* is cut (:data:`VIEW_LIMIT`), because
 highlighting and rendering megabytes makes a page nobody can read. Answers that are the server's own
 ``Table`` (``as=Table``) are also laid out as an HTML table, and list answers carry their ``continue``
@@ -69,6 +73,8 @@ class AnswerView:
     continue_token: str = ""
     remaining: int | None = None
     expired_message: str | None = None
+    #: a YAML view exists but was left for later (:func:`yaml_view`, when its tab is opened)
+    yaml_later: bool = False
 
     @property
     def ok(self) -> bool:
@@ -80,16 +86,19 @@ class AnswerView:
 
     @property
     def is_single_object(self) -> bool:
-        """A single object (not a list, table or Status): what *Explain this object* can show."""
-        v = self.value
-        return (
-            isinstance(v, Mapping)
-            and isinstance(v.get("kind"), str)
-            and v.get("kind") != "Status"
-            and not str(v.get("kind")).endswith("List")
-            and v.get("kind") != "Table"
-            and isinstance(v.get("metadata"), Mapping)
-        )
+        return is_single_object(self.value)
+
+
+def is_single_object(v: Any) -> bool:
+    """A single object (not a list, table or Status): what *Explain this object* can show."""
+    return (
+        isinstance(v, Mapping)
+        and isinstance(v.get("kind"), str)
+        and v.get("kind") != "Status"
+        and not str(v.get("kind")).endswith("List")
+        and v.get("kind") != "Table"
+        and isinstance(v.get("metadata"), Mapping)
+    )
 
 
 def present(
@@ -100,8 +109,9 @@ def present(
     body: bytes,
     elapsed: float,
     used_continue: bool = False,
+    yaml: bool = True,
 ) -> AnswerView:
-    """Arrange an answer for the page."""
+    """Arrange an answer for the page; with ``yaml=False`` the YAML view is only marked as available."""
     content_type = next((v for k, v in headers if k == "content-type"), "")
     warnings = tuple(warning_text(v) for k, v in headers if k == "warning")
     shown = tuple((k, v) for k, v in headers if k in HEADERS_SHOWN or k.startswith("x-kubernetes-pf-"))
@@ -112,10 +122,11 @@ def present(
             value = orjson.loads(body)
         except orjson.JSONDecodeError:
             value = None
+    has_yaml = value is not None and len(body) <= YAML_LIMIT
     if value is not None:
         views.append(_view(dump_json(value), "json"))
-        if len(body) <= YAML_LIMIT:
-            views.append(_view(dump_yaml(value), "yaml"))
+        if has_yaml and yaml:
+            views.append(yaml_view(value))
     elif body:
         views.append(_view(body.decode("utf-8", "replace"), "text"))
     info = decode_status(value)
@@ -141,7 +152,13 @@ def present(
         continue_token=continue_token,
         remaining=remaining,
         expired_message=expired_continue_message(status, info, used_continue),
+        yaml_later=has_yaml and not yaml,
     )
+
+
+def yaml_view(value: Any) -> View:
+    """The YAML view of a decoded JSON answer."""
+    return _view(dump_yaml(value), "yaml")
 
 
 def _view(text: str, language: str) -> View:

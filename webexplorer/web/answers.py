@@ -1,14 +1,30 @@
-"""Full answer bodies kept for download, since the page shows only the first part of a huge one.
+"""Answer bodies the page may need again after the send: for download, and for the views rendered
+only when their tab is opened (YAML, *Explain this object*).
 
-In memory, per process, least recently used first out under a byte budget; each body is bound to the
-session that asked for it, so an id seen in someone else's screenshot downloads nothing.
+:class:`AnswerStore` keeps full bodies for download, since the page shows only the first part of a huge
+one: in memory, per process, least recently used first out under a byte budget; each body is bound to
+the session that asked for it, so an id seen in someone else's screenshot downloads nothing.
+
+:class:`AnswerSeals` carries a body to the later views *in the page* instead: compressed, sealed with
+the operator's key (:mod:`.sealing`) and bound to the session, with an expiry. A view is rendered from
+that, never by sending the request to the API server again, and any replica given the same secret key
+can render it — nothing a visitor needs lives in one replica's memory.
 """
 
 from __future__ import annotations
 
 import secrets
+import struct
+import time
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
+
+from webexplorer.web.sealing import Sealer
+
+#: how long a page can still open its later views (after that: send again)
+SEAL_LIFETIME = 3600.0
+_EXPIRY = struct.Struct(">d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +59,25 @@ class AnswerStore:
             return None
         self._items.move_to_end(key)
         return found
+
+
+class AnswerSeals:
+    """Seals an answer's body for its later views, and opens it again for the same session only."""
+
+    def __init__(self, secret_key: str | None, lifetime: float = SEAL_LIFETIME) -> None:
+        self._sealer = Sealer(secret_key, "try-it answer v1")
+        self.lifetime = lifetime
+
+    def seal(self, session: str, body: bytes) -> str:
+        # level 1: JSON shrinks several times over at a small cost, which keeps the page small
+        data = zlib.compress(_EXPIRY.pack(time.time() + self.lifetime) + body, 1)
+        return self._sealer.seal_bytes(data, bound_to=session)
+
+    def open(self, value: str, session: str) -> bytes | None:
+        """The body, or None when ``value`` is not an answer sealed for this session, or has expired."""
+        data = self._sealer.open_bytes(value, bound_to=session)
+        if data is None:
+            return None
+        data = zlib.decompress(data)  # authenticated: only what this explorer sealed gets here
+        (expires,) = _EXPIRY.unpack_from(data)
+        return data[_EXPIRY.size :] if expires > time.time() else None

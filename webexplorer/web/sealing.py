@@ -30,15 +30,33 @@ class Sealer:
         self._aead = AESGCM(key.derive(material))
 
     def seal(self, payload: dict[str, Any]) -> str:
-        nonce = secrets.token_bytes(12)
-        sealed = self._aead.encrypt(nonce, json.dumps(payload, separators=(",", ":")).encode(), self._purpose)
-        return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+        return self.seal_bytes(json.dumps(payload, separators=(",", ":")).encode())
 
     def open(self, value: str) -> dict[str, Any] | None:
         """The payload, or None when ``value`` was not sealed with this key for this purpose, or changed."""
+        raw = self.open_bytes(value)
+        if raw is None:
+            return None
         try:
-            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-            payload = json.loads(self._aead.decrypt(raw[:12], raw[12:], self._purpose))
-        except (binascii.Error, ValueError, InvalidTag):
+            payload = json.loads(raw)
+        except ValueError:
             return None
         return payload if isinstance(payload, dict) else None
+
+    def seal_bytes(self, data: bytes, bound_to: str = "") -> str:
+        """Seal raw bytes (no JSON round trip for a large value). ``bound_to`` (a session id) is
+        authenticated but not stored: the value opens only when the same one is given again."""
+        nonce = secrets.token_bytes(12)
+        sealed = self._aead.encrypt(nonce, data, self._associated(bound_to))
+        return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+
+    def open_bytes(self, value: str, bound_to: str = "") -> bytes | None:
+        """The bytes, or None when ``value`` was not sealed with this key, purpose and ``bound_to``."""
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+            return self._aead.decrypt(raw[:12], raw[12:], self._associated(bound_to))
+        except (binascii.Error, ValueError, InvalidTag):
+            return None
+
+    def _associated(self, bound_to: str) -> bytes:
+        return self._purpose + b"\0" + bound_to.encode() if bound_to else self._purpose

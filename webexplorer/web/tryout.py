@@ -8,7 +8,10 @@ stream (:mod:`.watches`). Every refusal is answered before the connection is tou
 
 htmx requests get fragments (with status 200 so htmx swaps them in; the real status is in the
 fragment); plain form posts get a whole page with the real status code, so the form works without
-JavaScript.
+JavaScript. The htmx fragment holds only what is seen first (status, Status, warnings, headers, the JSON
+view, commands): the YAML and *Explain this object* views are rendered when their tab is opened
+(``POST /try/view/<view>``), from the answer sealed into the fragment (:class:`.answers.AnswerSeals`) —
+never by sending the request again. A whole page (no JavaScript) still carries every view.
 """
 
 from __future__ import annotations
@@ -22,12 +25,12 @@ import orjson
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 
-from webexplorer.catalog import GVK, Catalog, CatalogError, Operation
+from webexplorer.catalog import GVK, Catalog, CatalogError, Operation, SchemaSet
 from webexplorer.catalog.model import split_group_version
 from webexplorer.cluster import ClusterError, Connection
 from webexplorer.explorer import Explorer
 from webexplorer.tryout import plan as planning
-from webexplorer.tryout.answer import AnswerView, present
+from webexplorer.tryout.answer import is_single_object, present, yaml_view
 from webexplorer.tryout.bodies import MAX_BODY_BYTES
 from webexplorer.tryout.commands import Target, commands
 from webexplorer.tryout.explain import explain
@@ -35,18 +38,24 @@ from webexplorer.tryout.segments import SegmentError, build_path, check_segment
 from webexplorer.tryout.share import form_from_fields, prefill, share_query
 from webexplorer.tryout.skeleton import strip_live_object
 from webexplorer.web import lookup, urls
-from webexplorer.web.answers import AnswerStore, StoredAnswer
+from webexplorer.web.answers import AnswerSeals, AnswerStore, StoredAnswer
 from webexplorer.web.csrf import csrf_problem, csrf_token, same_origin_problem, session_id
 from webexplorer.web.identity import connection_for, identities_of, visitor_of
 from webexplorer.web.templating import ENV, render
-from webexplorer.web.tryout_form import FormView, build_form, url_try
+from webexplorer.web.tryout_form import FormView, build_form, url_try, url_try_view
 from webexplorer.web.watches import WatchRegistry, stream_watch
 
 router = APIRouter()
 audit = logging.getLogger("webexplorer.audit")
 #: the form's own fields besides the body: generous, but a bound on what is read before refusing
 FORM_OVERHEAD = 256 * 1024
+FORM_LIMIT = MAX_BODY_BYTES * 3 + FORM_OVERHEAD  # urlencoding can triple a body's size
+TOO_BIG = "The body is over 3 MiB; the explorer sends at most 3 MiB."
 EXPLAIN_LIMIT = 1 << 20
+#: the views a panel can ask for later, by the name in their URL
+LATER_VIEWS = ("yaml", "explain")
+#: a sealed answer is at most a 1 MiB body (YAML_LIMIT, EXPLAIN_LIMIT), compressed, in base64
+SEALED_FORM_LIMIT = 2 << 20
 
 
 # ------------------------------------------------------------------------------------------ lookup
@@ -199,6 +208,7 @@ async def send(request: Request, group: str, version: str, operation_id: str) ->
         return await _respond(
             request, catalog, op, group, version, fields, {**base, "no_answer": str(exc)}, 503
         )
+    later = _is_htmx(request)  # with JavaScript, YAML and Explain wait until their tab is opened
     answer = present(
         status=reply.status,
         reason=reply.reason,
@@ -206,6 +216,7 @@ async def send(request: Request, group: str, version: str, operation_id: str) ->
         body=reply.body,
         elapsed=reply.elapsed,
         used_continue=bool(tryform.query.get("continue")),
+        yaml=not later,
     )
     await _log_write(request, planned, reply.status, answer.audit_id)
     store: AnswerStore = request.app.state.answers
@@ -214,30 +225,38 @@ async def send(request: Request, group: str, version: str, operation_id: str) ->
             session_id(request), reply.body, answer.content_type or "application/octet-stream", _filename(op)
         )
     )
-    explained = await _explain(catalog, answer)
+    schema = await _explain_target(catalog, answer.value, answer.size)
+    sealed = ""
+    if later and (answer.yaml_later or schema is not None):
+        seals: AnswerSeals = request.app.state.answer_seals
+        sealed = seals.seal(session_id(request), reply.body)
     context = {
         **base,
         "answer": answer,
         "download_url": f"/try/answer/{download}",
-        "explained": explained,
+        "explained": _explained(answer.value, schema) if schema is not None and not later else None,
+        "explain_later": later and schema is not None,
+        "sealed_answer": sealed,
+        "view_urls": {view: url_try_view(view) for view in LATER_VIEWS},
         "next_fields": _resubmit(fields, drop=("q.continue", "confirm")),
         "confirm_fields": _resubmit(fields, drop=("confirm", "dry_run")),
     }
     return await _respond(request, catalog, op, group, version, fields, context, reply.status)
 
 
-async def _read_form(request: Request) -> list[tuple[str, str]] | planning.Refusal:
+async def _read_form(
+    request: Request, limit: int = FORM_LIMIT, too_big: str = TOO_BIG
+) -> list[tuple[str, str]] | planning.Refusal:
     """The urlencoded form, read with a size cap so an oversized body is refused, not buffered."""
-    limit = MAX_BODY_BYTES * 3 + FORM_OVERHEAD  # urlencoding can triple a body's size
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        return planning.Refusal("The body is over 3 MiB; the explorer sends at most 3 MiB.", 413)
+        return planning.Refusal(too_big, 413)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            return planning.Refusal("The body is over 3 MiB; the explorer sends at most 3 MiB.", 413)
+            return planning.Refusal(too_big, 413)
         chunks.append(chunk)
     text = b"".join(chunks).decode("utf-8", "replace")
     return parse_qsl(text, keep_blank_values=True, max_num_fields=1000)
@@ -253,6 +272,9 @@ RESULT_DEFAULTS: dict[str, Any] = {
     "share_url": "",
     "download_url": "",
     "explained": None,
+    "explain_later": False,
+    "sealed_answer": "",
+    "view_urls": {},
     "next_fields": [],
     "confirm_fields": [],
 }
@@ -334,17 +356,55 @@ def _resubmit(fields: list[tuple[str, str]], drop: tuple[str, ...]) -> list[tupl
     return [(k, v) for k, v in fields if k not in drop and k != "csrf"]
 
 
-async def _explain(catalog: Catalog, answer: AnswerView) -> dict[str, Any] | None:
-    if not answer.is_single_object or answer.size > EXPLAIN_LIMIT:
+async def _explain_target(catalog: Catalog, value: Any, size: int) -> tuple[SchemaSet, str] | None:
+    """The schema that explains ``value`` (a single object of a kind the catalog knows), else None: a
+    cheap look-up, so the panel knows whether to offer *Explain this object* before anyone opens it."""
+    if size > EXPLAIN_LIMIT or not is_single_object(value):
         return None
-    value = answer.value
     group, version = split_group_version(str(value.get("apiVersion", "")))
     try:
-        schemas, definition = await catalog.kind_definition(GVK(group, version, str(value["kind"])))
+        return await catalog.kind_definition(GVK(group, version, str(value["kind"])))
     except (CatalogError, KeyError):
         return None
+
+
+def _explained(value: Any, target: tuple[SchemaSet, str]) -> dict[str, Any]:
+    schemas, definition = target
     lines, cut = explain(value, schemas, definition)
     return {"lines": lines, "cut": cut, "definition": definition}
+
+
+@router.post("/try/view/{view}")
+async def later_view(request: Request, view: str) -> Response:
+    """A view the answer panel left for later (YAML, *Explain this object*), rendered from the answer
+    sealed into the panel when its tab is opened. Nothing is sent to the API server: the sealed body is
+    the API server's answer, and only this session can open it."""
+    if view not in LATER_VIEWS:
+        raise HTTPException(404, f"No view {view[:40]!r}; there are {', '.join(LATER_VIEWS)}.")
+    problem = same_origin_problem(request)
+    if problem is not None:
+        raise HTTPException(403, problem)
+    fields = await _read_form(request, SEALED_FORM_LIMIT, "That is not an answer of this explorer.")
+    if isinstance(fields, planning.Refusal):
+        raise HTTPException(fields.status, fields.reason)
+    seals: AnswerSeals = request.app.state.answer_seals
+    body = seals.open(dict(fields).get("answer", ""), session_id(request))
+    context: dict[str, Any] = {"view": view, "problem": None, "v": None, "explained": None}
+    if body is None:
+        context["problem"] = (
+            "This answer can no longer be shown in another view (a page keeps its answer for an hour, "
+            "for this browser's session): send the request again."
+        )
+    elif view == "yaml":
+        context["v"] = yaml_view(orjson.loads(body))
+    else:
+        value = orjson.loads(body)
+        target = await _explain_target(lookup.catalog_of(request), value, len(body))
+        if target is None:
+            context["problem"] = "The API catalog no longer has a schema for this kind."
+        else:
+            context["explained"] = _explained(value, target)
+    return render(request, "_tryout_view.html", context)
 
 
 async def _log_write(

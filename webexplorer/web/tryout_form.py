@@ -28,6 +28,11 @@ def url_try(group: str, version: str, operation_id: str) -> str:
     return f"/try/{quote(group or 'core', safe='')}/{quote(version, safe='')}/{quote(operation_id, safe='')}"
 
 
+def url_try_view(view: str) -> str:
+    """Where the answer panel asks for a view left for later (``yaml``, ``explain``)."""
+    return f"/try/view/{quote(view, safe='')}"
+
+
 @dataclass(frozen=True, slots=True)
 class Input:
     """One input of the form."""
