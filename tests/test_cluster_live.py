@@ -30,6 +30,7 @@ from webexplorer.cluster import (
     whoami_explained,
 )
 from webexplorer.cluster.auth import TokenFileSource
+from webexplorer.cluster.connection import make_client
 from webexplorer.cluster.incluster import load_in_cluster
 from webexplorer.sandbox.controlplane import ControlPlane
 from webexplorer.sandbox.ports import wait_until
@@ -423,3 +424,19 @@ async def test_with_token_acts_as_the_visitor(
         assert (await whoami(theirs)).username == visitor.username  # type: ignore[union-attr]
         assert theirs.describe_auth() == "bearer token of the visitor"
         assert visitor.token not in repr(theirs)
+
+
+async def test_a_pause_between_requests_reuses_the_connection(control_plane: ControlPlane) -> None:
+    """A person pauses between two try-it sends; the second must not pay a new TCP and TLS handshake."""
+    connects: list[str] = []
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event.endswith(".started") and event.startswith("connection."):
+            connects.append(event)
+
+    async with make_client(verify=control_plane.ssl_context(), auth=None, timeout=10) as client:
+        for pause in (0.0, 6.0):  # 6 s: longer than httpx's default keep-alive of 5 s
+            time.sleep(pause)  # noqa: ASYNC251 - nothing else runs on this loop; the pause is the point
+            r = await client.get(control_plane.url + "/version", extensions={"trace": trace})
+            assert r.status_code in (200, 401, 403)
+    assert connects == ["connection.connect_tcp.started", "connection.start_tls.started"], connects
