@@ -29,6 +29,7 @@ from webexplorer.web.pagecache import ENTRY_OVERHEAD, CachedContent, PageCache
 
 #: one URL of every cached page family and shape, and error pages of the same routes (never kept)
 CACHED_URLS = [
+    ("/", 200),  # partly: its groups table
     ("/g/apps", 200),
     ("/g/core/v1", 200),
     ("/g/apps/v1/deployments", 200),
@@ -57,7 +58,7 @@ CACHED_URLS = [
 
 
 def content(size: int) -> CachedContent:
-    return CachedContent({"content": "x" * size})
+    return CachedContent(b"x" * size)
 
 
 def test_bounded_by_size_least_recently_used_out() -> None:

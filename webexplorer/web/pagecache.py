@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: one entry's fixed cost beyond its text (the key, the dict slot, the object): keeps many tiny entries
 #: (search fragments) from slipping past the size bound
@@ -24,14 +24,16 @@ ENTRY_OVERHEAD = 512
 
 @dataclass(frozen=True, slots=True)
 class CachedContent:
-    """A template's rendered blocks (``title``, ``content``) by name, or, for a fragment without a page
-    around it, its whole text under ``""``."""
+    """One kept rendering: ``body`` is a page's content block, or a fragment's whole text; ``blocks`` are
+    a page's other small blocks (its title) as text. A body to be sent as it is is kept as UTF-8 bytes,
+    so it is not encoded again for every answer; one that goes into another template is kept as text."""
 
-    blocks: Mapping[str, str]
+    body: bytes | str
+    blocks: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
-        return ENTRY_OVERHEAD + sum(len(text) for text in self.blocks.values())
+        return ENTRY_OVERHEAD + len(self.body) + sum(len(text) for text in self.blocks.values())
 
 
 class PageCache:

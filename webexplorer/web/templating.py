@@ -22,6 +22,7 @@ import jinja2
 import orjson
 from jinja2 import nodes
 from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -156,6 +157,26 @@ async def render_cached(
     return HTMLResponse(_render_shell(request, template, found, frame))
 
 
+async def render_fragment_cached(
+    request: Request, template: str, build: Callable[[], Awaitable[Content]], *, key: tuple[Hashable, ...]
+) -> Markup:
+    """The fragment ``template`` (no ``extends``) as text for another page's context, kept per catalog
+    generation and ``key`` like :func:`render_cached`: for a page that is partly the visitor's (home)."""
+    cache = page_cache_of(request)
+    generation = catalog_generation(request)
+    if cache is None or generation is None:
+        # Markup: autoescaped output of our own template, to be placed in another one as it is
+        return Markup(_render_nobody(request, template, (await build()).context))  # noqa: S704
+    cache_key = ("fragment", template, *key)
+    found = cache.get(generation, cache_key)
+    if found is None:
+        content = await build()
+        found = CachedContent(_render_nobody(request, template, content.context))
+        if content.cacheable and catalog_generation(request) == generation:
+            cache.put(generation, cache_key, found)
+    return Markup(found.body if isinstance(found.body, str) else found.body.decode())  # noqa: S704
+
+
 @functools.cache
 def _parent_of(template: str) -> str | None:
     """The template ``template`` extends (``base.html``), or None for a fragment."""
@@ -170,17 +191,24 @@ def _parent_of(template: str) -> str | None:
     return parent
 
 
+def _nobody(request: Request) -> dict[str, Any]:
+    return {"request": request, "explorer": getattr(request.app.state, "explorer", None), **_NOBODY}
+
+
+def _render_nobody(request: Request, template: str, context: dict[str, Any]) -> str:
+    return ENV.get_template(template).render({**_nobody(request), **context})
+
+
 def _render_content(request: Request, template: str, context: dict[str, Any]) -> CachedContent:
-    """``template`` rendered as nobody: a fragment whole, a page as its title and content blocks."""
-    tmpl = ENV.get_template(template)
-    variables = {**_base_context_of_nobody(request), **context}
+    """``template`` rendered as nobody: a fragment whole, a page as its content and title blocks."""
     parent = _parent_of(template)
     if parent is None:
-        return CachedContent({"": tmpl.render(variables)})
+        return CachedContent(_render_nobody(request, template, context).encode())
+    tmpl = ENV.get_template(template)
     overridden = set(tmpl.blocks) & set(ENV.get_template(parent).blocks)
-    if not overridden <= CACHED_BLOCKS:
-        raise TypeError(f"{template} fills blocks of {parent} that are the visitor's: {overridden}")
-    ctx = tmpl.new_context(variables)
+    if "content" not in overridden or not overridden <= CACHED_BLOCKS:
+        raise TypeError(f"{template} must fill the content block of {parent}, and none of the visitor's")
+    ctx = tmpl.new_context({**_nobody(request), **context})
     captured: dict[str, str] = {}
 
     def capture(name: str) -> Callable[[Context], Iterator[str]]:
@@ -199,26 +227,32 @@ def _render_content(request: Request, template: str, context: dict[str, Any]) ->
             pass
     except Exception:
         ENV.handle_exception()
-    return CachedContent(captured)
+    body = captured.pop("content")
+    return CachedContent(body.encode(), captured)
 
 
-def _base_context_of_nobody(request: Request) -> dict[str, Any]:
-    return {"request": request, "explorer": getattr(request.app.state, "explorer", None), **_NOBODY}
+#: where the kept content goes in the rendered shell; the last occurrence is the block (the footer after
+#: it is constant), so a visitor's name holding these characters cannot move it
+_CONTENT_MARK = "\x00webexplorer:content\x00"
 
 
-def _render_shell(request: Request, template: str, content: CachedContent, frame: dict[str, Any]) -> str:
-    """The page ``template`` for this visitor: its parent with the kept blocks in place."""
-    if "" in content.blocks:
-        return content.blocks[""]
+def _render_shell(request: Request, template: str, content: CachedContent, frame: dict[str, Any]) -> bytes:
+    """The page ``template`` for this visitor: its parent with the kept blocks in place, as UTF-8."""
+    if _parent_of(template) is None:
+        return content.body if isinstance(content.body, bytes) else content.body.encode()
     parent = ENV.get_template(_parent_of(template) or template)
     ctx = parent.new_context({**_base_context(request), **frame})
     for name, text in content.blocks.items():
         ctx.blocks[name] = [_constant(text)]
+    ctx.blocks["content"] = [_constant(_CONTENT_MARK)]
     try:
         html: str = ENV.concat(parent.root_render_func(ctx))
     except Exception:
         ENV.handle_exception()
-    return html
+    head, mark, tail = html.rpartition(_CONTENT_MARK)
+    assert mark, f"{_parent_of(template)} rendered no content block"
+    body = content.body if isinstance(content.body, bytes) else content.body.encode()
+    return b"".join((head.encode(), body, tail.encode()))
 
 
 def _constant(text: str) -> Callable[[Context], Iterator[str]]:
