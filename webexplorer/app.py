@@ -37,6 +37,7 @@ from webexplorer.web.assets import serve_asset
 from webexplorer.web.csrf import SessionMiddleware, Sessions
 from webexplorer.web.guards import GuardMiddleware, HostAllowList
 from webexplorer.web.identity import Identities, SignInCookieMiddleware, load_header_identity
+from webexplorer.web.pagecache import PageCache
 from webexplorer.web.watches import WatchRegistry
 
 
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.identities = identities  # whose rights each request uses (web/identity.py)
     app.state.answers = AnswerStore()  # try-it answer bodies for download
     app.state.answer_seals = AnswerSeals(settings.secret_key)  # try-it answers for the later views
+    # rendered page content per catalog generation (web/pagecache.py)
+    app.state.page_cache = PageCache(int(settings.page_cache_mib * (1 << 20)))
     app.state.watches = WatchRegistry(
         settings.max_watches, settings.max_watches_per_visitor, settings.secret_key
     )

@@ -95,10 +95,21 @@ def method_label(method: str) -> str:
     return method if method in HTTP_METHODS else "other"
 
 
+#: the labelled children of the two request metrics, by (route, method, status): ``labels()`` checks
+#: and locks on every call, this is one dict lookup per request. As bounded as the labels themselves
+#: (route templates, known methods, status codes).
+_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+
 def observe_request(route: str, method: str, status: int, seconds: float) -> None:
     """Count one answered request (called by the ASGI middleware in ``web/metrics.py``)."""
-    HTTP_REQUESTS.labels(route, method_label(method), str(status)).inc()
-    HTTP_DURATION.labels(route).observe(seconds)
+    key = (route, method_label(method), status)  # the label, never the raw method: any string can come
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        children = (HTTP_REQUESTS.labels(key[0], key[1], str(status)), HTTP_DURATION.labels(route))
+        _REQUEST_CHILDREN[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def observe_upstream(method: str, status: int | None, seconds: float) -> None:

@@ -117,6 +117,11 @@ class Settings(BaseSettings):
         Path("/etc/podinfo"),
         description="the pod's downwardAPI volume (labels, annotations, resources) for the 'This pod' page",
     )
+    page_cache_mib: float = Field(
+        32.0,
+        ge=0,
+        description="memory for rendered page content kept until the API changes (0 turns the cache off)",
+    )
     log_json: bool = Field(False, description="write logs as JSON lines")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log level")
 

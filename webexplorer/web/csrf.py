@@ -57,7 +57,9 @@ class SessionMiddleware:
             await self.app(scope, receive, send)
             return
         sid = _cookie_sid(scope)
-        state: dict[str, Any] = {"id": sid or secrets.token_urlsafe(32), "new": sid is None, "used": False}
+        # a new visitor's id is drawn only when a page uses it (session_id): most answers never do, and
+        # drawing it is a system call per request
+        state: dict[str, Any] = {"id": sid, "new": sid is None, "used": False}
         scope[SCOPE_KEY] = state
 
         async def send_with_cookie(message: Message) -> None:
@@ -88,6 +90,8 @@ def session_id(request: Request) -> str:
     """This visitor's session id; marks the session used so the cookie is set on the answer."""
     state: dict[str, Any] = request.scope[SCOPE_KEY]
     state["used"] = True
+    if state["id"] is None:
+        state["id"] = secrets.token_urlsafe(32)
     return str(state["id"])
 
 

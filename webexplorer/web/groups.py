@@ -6,18 +6,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webexplorer.web.lookup import catalog_of, group_of, group_version_of
-from webexplorer.web.templating import render
+from webexplorer.web.templating import Content, render_cached
 
 router = APIRouter()
 
 
 @router.get("/g/{group}", response_class=HTMLResponse)
 async def group_page(request: Request, group: str) -> HTMLResponse:
-    g = group_of(catalog_of(request), group)
-    return render(request, "group.html", {"group": g})
+    async def content() -> Content:
+        return Content({"group": group_of(catalog_of(request), group)})
+
+    return await render_cached(request, "group.html", content)
 
 
 @router.get("/g/{group}/{version}", response_class=HTMLResponse)
 async def group_version_page(request: Request, group: str, version: str) -> HTMLResponse:
-    g, gv = group_version_of(catalog_of(request), group, version)
-    return render(request, "group_version.html", {"group": g, "gv": gv, "version": gv.version})
+    async def content() -> Content:
+        g, gv = group_version_of(catalog_of(request), group, version)
+        return Content({"group": g, "gv": gv, "version": gv.version})
+
+    return await render_cached(request, "group_version.html", content)

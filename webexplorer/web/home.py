@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webexplorer.explorer import Explorer
-from webexplorer.web.templating import render
+from webexplorer.web.templating import Content, render, render_fragment_cached
 
 router = APIRouter()
 
@@ -24,12 +24,17 @@ async def home(request: Request) -> HTMLResponse:
     }
     index = explorer.store.search_index if explorer.store is not None else None
     operations = index.operation_count if index is not None else None
+
+    async def table() -> Content:
+        return Content({"groups": groups})
+
     return render(
         request,
         "home.html",
         {
             "catalog": catalog,
-            "groups": groups,
+            # the groups table is the page's cost and the catalog's alone; the rest is the visitor's
+            "groups_table": await render_fragment_cached(request, "_home_groups.html", table, key=()),
             "counts": counts,
             "operations": operations,
             "catalog_problem": explorer.catalog_problem(),

@@ -15,7 +15,7 @@ from webexplorer.catalog import CatalogError, Operation, Parameter
 from webexplorer.web import urls
 from webexplorer.web.lookup import catalog_of, check, group_version_of, kind_schema_url
 from webexplorer.web.resources import ACTION_LABELS
-from webexplorer.web.templating import render
+from webexplorer.web.templating import Content, render_cached
 
 router = APIRouter()
 
@@ -30,6 +30,13 @@ def ordered_parameters(op: Operation) -> list[Parameter]:
 
 @router.get("/op/{group}/{version}/{operation_id}", response_class=HTMLResponse)
 async def operation_page(request: Request, group: str, version: str, operation_id: str) -> HTMLResponse:
+    # the try-it form prefills from the query, which is part of the cache key with the path
+    return await render_cached(
+        request, "operation.html", lambda: _content(request, group, version, operation_id)
+    )
+
+
+async def _content(request: Request, group: str, version: str, operation_id: str) -> Content:
     catalog = catalog_of(request)
     g, gv = group_version_of(catalog, group, version)
     check(operation_id, urls.valid_operation_id, "operation id")
@@ -45,9 +52,7 @@ async def operation_page(request: Request, group: str, version: str, operation_i
         )
     t = op.target
     resource = catalog.resource(t.group, t.version, t.resource) if t is not None and t.resource else None
-    return render(
-        request,
-        "operation.html",
+    return Content(
         {
             "catalog": catalog,
             "operation": op,
@@ -58,5 +63,5 @@ async def operation_page(request: Request, group: str, version: str, operation_i
             "parameters": ordered_parameters(op),
             "kind_url": await kind_schema_url(catalog, g.name, gv.version, op.gvk),
             "action_labels": ACTION_LABELS,
-        },
+        }
     )

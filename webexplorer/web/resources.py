@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from webexplorer.catalog import Catalog, CatalogError, Operation, Resource, Subresource
 from webexplorer.web.lookup import catalog_of, kind_schema_url, resource_of
-from webexplorer.web.templating import render
+from webexplorer.web.templating import Content, render_cached
 
 router = APIRouter()
 
@@ -73,6 +73,10 @@ async def _subresources(catalog: Catalog, r: Resource) -> list[SubresourceView]:
 
 @router.get("/g/{group}/{version}/{resource}", response_class=HTMLResponse)
 async def resource_page(request: Request, group: str, version: str, resource: str) -> HTMLResponse:
+    return await render_cached(request, "resource.html", lambda: _content(request, group, version, resource))
+
+
+async def _content(request: Request, group: str, version: str, resource: str) -> Content:
     catalog = catalog_of(request)
     g, gv, r = resource_of(catalog, group, version, resource)
     problem = None
@@ -84,9 +88,7 @@ async def resource_page(request: Request, group: str, version: str, resource: st
     except CatalogError as exc:
         problem = f"The operations of {gv.name} could not be read: {exc}"
     same_kind = [x for x in catalog.find_kind(r.kind.kind) if x is not r and x.kind.kind]
-    return render(
-        request,
-        "resource.html",
+    return Content(
         {
             "group": g,
             "gv": gv,
@@ -99,4 +101,5 @@ async def resource_page(request: Request, group: str, version: str, resource: st
             "problem": problem,
             "action_labels": ACTION_LABELS,
         },
+        cacheable=problem is None,  # a document that did not come may come on the next visit
     )

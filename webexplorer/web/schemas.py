@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from webexplorer.catalog import GVK, Catalog, CatalogError, Field, FieldTree, Resource
 from webexplorer.web import urls
 from webexplorer.web.lookup import catalog_of, check, group_version_of
-from webexplorer.web.templating import render
+from webexplorer.web.templating import Content, render_cached
 
 router = APIRouter()
 
@@ -65,6 +65,12 @@ async def schema_field_page(request: Request, group: str, version: str, name: st
 
 
 async def _page(request: Request, group: str, version: str, name: str, path: str) -> HTMLResponse:
+    children = request.query_params.get("part") == "children"
+    template = "_schema_children.html" if children else "schema.html"
+    return await render_cached(request, template, lambda: _content(request, group, version, name, path))
+
+
+async def _content(request: Request, group: str, version: str, name: str, path: str) -> Content:
     catalog = catalog_of(request)
     g, gv = group_version_of(catalog, group, version)
     check(name, urls.valid_schema_name, "kind or definition name")
@@ -79,17 +85,13 @@ async def _page(request: Request, group: str, version: str, name: str, path: str
     }
     if request.query_params.get("part") == "children":
         tree, _ = await _tree(catalog, g.name, gv.version, name, path)
-        return render(
-            request, "_schema_children.html", {**common, "fields": tree.fields, "open": {}, "target": ""}
-        )
+        return Content({**common, "fields": tree.fields, "open": {}, "target": ""})
     levels = [(await _tree(catalog, g.name, gv.version, name, p)) for p in _prefixes(path)]
     root, gvk = levels[0]
     resources: list[Resource] = []
     if gvk is not None:
         resources = [r for r in catalog.find_kind(gvk.kind) if r.group == g.name]
-    return render(
-        request,
-        "schema.html",
+    return Content(
         {
             **common,
             "root": root,
@@ -99,5 +101,5 @@ async def _page(request: Request, group: str, version: str, name: str, path: str
             "target_tree": levels[-1][0] if path else None,
             "open": {p: t.fields for p, (t, _) in zip(_prefixes(path), levels, strict=True)},
             "resources": resources,
-        },
+        }
     )

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 
 from webexplorer.catalog import SearchResults
 from webexplorer.web.lookup import explorer_of
-from webexplorer.web.templating import render
+from webexplorer.web.templating import Content, render_cached
 
 router = APIRouter()
 
@@ -23,9 +23,20 @@ async def search_page(request: Request, q: str = "", partial: str = "") -> HTMLR
     live = partial == "1"
     explorer = explorer_of(request)
     limit = LIVE_LIMIT if live else PAGE_LIMIT
-    if explorer.store is None or not query:
-        results = SearchResults(query)
-    else:
-        results = explorer.store.search(query, limit=limit)
-    context = {"query": query, "results": results, "live": live, "limit": limit}
-    return render(request, "_search_results.html" if live else "search.html", context)
+    index = explorer.store.search_index if explorer.store is not None else None
+
+    async def content() -> Content:
+        if explorer.store is None or not query:
+            results = SearchResults(query)
+        else:
+            results = explorer.store.search(query, limit=limit)
+        return Content({"results": results, "live": live, "limit": limit})
+
+    return await render_cached(
+        request,
+        "_search_results.html" if live else "search.html",
+        content,
+        # the results change within a generation once the fields index is built
+        key=(index.status if index is not None else None,),
+        frame={"query": query},
+    )

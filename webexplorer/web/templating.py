@@ -3,28 +3,53 @@
 Only ``*.html`` templates exist, and autoescaping is forced on for all of them: every value from the
 cluster (CRD descriptions, annotations, names) is untrusted text. Pages render with one call,
 :func:`render`, so a later change (fragments for htmx, timing headers) has a single home.
+
+Pages whose content depends only on their URL and the catalog (group, resource, operation, schema,
+search) render with :func:`render_cached` instead: their content is kept per catalog generation
+(:mod:`webexplorer.web.pagecache`) and only the page shell (``base.html``: the visitor's identity, the
+sign-out form's CSRF token) is rendered for every request.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable, Hashable, Iterator, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import orjson
+from jinja2 import nodes
+from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from webexplorer import __version__
 from webexplorer.web.assets import static_url
 from webexplorer.web.csrf import csrf_token
+from webexplorer.web.pagecache import CachedContent, PageCache
 from webexplorer.web.urls import TEMPLATE_GLOBALS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
+class _Environment(jinja2.Environment):
+    """Jinja's environment with each template's globals as one plain dict.
+
+    Jinja gives every template a ``ChainMap`` of its own and the environment's globals, and every render
+    copies it key by key into a new context: with our thirty URL helpers that was more of each page's
+    time than rendering the page shell itself. The environment's globals are complete before the first
+    template is loaded (:func:`_environment`), so a copy at load time is the same mapping.
+    """
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -50,6 +75,18 @@ def _json_text(value: Any) -> str:
 ENV = _environment()
 
 
+def _base_context(request: Request) -> dict[str, Any]:
+    """What the page shell (``base.html``) reads about this request and visitor."""
+    visitor = getattr(request.state, "visitor", None)  # set by web/identity.load_header_identity
+    return {
+        "request": request,
+        "explorer": getattr(request.app.state, "explorer", None),
+        "visitor": visitor,
+        "visitor_whoami": getattr(request.state, "whoami", None),
+        "signout_csrf": csrf_token(request) if visitor is not None and visitor.signed_in else "",
+    }
+
+
 def render(
     request: Request,
     template: str,
@@ -59,16 +96,180 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Render a full page, or only its ``content`` block when htmx asks for a fragment."""
-    visitor = getattr(request.state, "visitor", None)  # set by web/identity.load_header_identity
-    ctx: dict[str, Any] = {
-        "request": request,
-        "explorer": getattr(request.app.state, "explorer", None),
-        "visitor": visitor,
-        "visitor_whoami": getattr(request.state, "whoami", None),
-        "signout_csrf": csrf_token(request) if visitor is not None and visitor.signed_in else "",
-    }
+    ctx = _base_context(request)
     if context:
         ctx.update(context)
     tmpl = ENV.get_template(template)
     html = tmpl.render(ctx)
     return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+# ------------------------------------------------------------------------------------- cached content
+
+#: the blocks of ``base.html`` a cached page may fill; its other blocks (``identity``) are the visitor's
+CACHED_BLOCKS = frozenset({"title", "content"})
+#: the visitor as cached content sees it: nobody. Content is rendered with these, never with the real
+#: visitor, so no visitor's name or token can end up in text that other visitors are shown.
+_NOBODY = {"visitor": None, "visitor_whoami": None, "signout_csrf": ""}
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """What a cacheable page's route computes: its template's context, and whether the rendering may be
+    kept (not when it shows a passing failure, such as a document the API server did not send)."""
+
+    context: dict[str, Any]
+    cacheable: bool = True
+
+
+def page_cache_of(request: Request) -> PageCache | None:
+    cache: PageCache | None = getattr(request.app.state, "page_cache", None)
+    return cache if cache is not None and cache.enabled else None
+
+
+def catalog_generation(request: Request) -> int | None:
+    """The current catalog's generation, or None while there is no catalog (nothing to key content on)."""
+    explorer = getattr(request.app.state, "explorer", None)
+    store = getattr(explorer, "store", None)
+    if store is None or store.current is None:
+        return None
+    generation: int = store.generation
+    return generation
+
+
+async def render_cached(
+    request: Request,
+    template: str,
+    build: Callable[[], Awaitable[Content]],
+    *,
+    key: tuple[Hashable, ...] = (),
+    frame: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    """Render ``template`` as :func:`render` would, keeping its content for this URL and catalog
+    generation.
+
+    ``build`` computes the template's context; it runs only when the content is not kept yet (its
+    errors are raised as they are, and never kept). The content must depend on nothing but the URL,
+    the catalog and ``key`` (what else it shows, like the search index's state), and must not read the
+    visitor (it is rendered as nobody). ``frame`` is what the page shell (``base.html``) reads besides
+    the visitor (``query`` for the header's search box); it is passed to the content too.
+    """
+    frame = frame or {}
+    cache = page_cache_of(request)
+    generation = catalog_generation(request)
+    if cache is None or generation is None:
+        content = await build()
+        return render(request, template, {**content.context, **frame})
+    cache_key = (template, request.scope["path"], request.scope["query_string"], *key)
+    found = cache.get(generation, cache_key)
+    if found is None:
+        content = await build()
+        found = _render_content(request, template, {**content.context, **frame})
+        if content.cacheable and catalog_generation(request) == generation:
+            cache.put(generation, cache_key, found)  # not when a swap happened while it was built
+    return HTMLResponse(_render_shell(request, template, found, frame))
+
+
+async def render_fragment_cached(
+    request: Request, template: str, build: Callable[[], Awaitable[Content]], *, key: tuple[Hashable, ...]
+) -> Markup:
+    """The fragment ``template`` (no ``extends``) as text for another page's context, kept per catalog
+    generation and ``key`` like :func:`render_cached`: for a page that is partly the visitor's (home)."""
+    cache = page_cache_of(request)
+    generation = catalog_generation(request)
+    if cache is None or generation is None:
+        # Markup: autoescaped output of our own template, to be placed in another one as it is
+        return Markup(_render_nobody(request, template, (await build()).context))  # noqa: S704
+    cache_key = ("fragment", template, *key)
+    found = cache.get(generation, cache_key)
+    if found is None:
+        content = await build()
+        found = CachedContent(_render_nobody(request, template, content.context))
+        if content.cacheable and catalog_generation(request) == generation:
+            cache.put(generation, cache_key, found)
+    return Markup(found.body if isinstance(found.body, str) else found.body.decode())  # noqa: S704
+
+
+@functools.cache
+def _parent_of(template: str) -> str | None:
+    """The template ``template`` extends (``base.html``), or None for a fragment."""
+    assert ENV.loader is not None
+    source, _, _ = ENV.loader.get_source(ENV, template)
+    extends = ENV.parse(source).find(nodes.Extends)
+    if extends is None:
+        return None
+    if not isinstance(extends.template, nodes.Const):
+        raise TypeError(f"{template}: a cached page must extend a template named in the source")
+    parent: str = extends.template.value
+    return parent
+
+
+def _nobody(request: Request) -> dict[str, Any]:
+    return {"request": request, "explorer": getattr(request.app.state, "explorer", None), **_NOBODY}
+
+
+def _render_nobody(request: Request, template: str, context: dict[str, Any]) -> str:
+    return ENV.get_template(template).render({**_nobody(request), **context})
+
+
+def _render_content(request: Request, template: str, context: dict[str, Any]) -> CachedContent:
+    """``template`` rendered as nobody: a fragment whole, a page as its content and title blocks."""
+    parent = _parent_of(template)
+    if parent is None:
+        return CachedContent(_render_nobody(request, template, context).encode())
+    tmpl = ENV.get_template(template)
+    overridden = set(tmpl.blocks) & set(ENV.get_template(parent).blocks)
+    if "content" not in overridden or not overridden <= CACHED_BLOCKS:
+        raise TypeError(f"{template} must fill the content block of {parent}, and none of the visitor's")
+    ctx = tmpl.new_context({**_nobody(request), **context})
+    captured: dict[str, str] = {}
+
+    def capture(name: str) -> Callable[[Context], Iterator[str]]:
+        block = ctx.blocks[name][0]
+
+        def capturing(context: Context) -> Iterator[str]:
+            captured[name] = text = ENV.concat(block(context))
+            yield text
+
+        return capturing
+
+    for name in overridden:
+        ctx.blocks[name][0] = capture(name)
+    try:
+        for _ in tmpl.root_render_func(ctx):  # the shell around it is rendered and dropped
+            pass
+    except Exception:
+        ENV.handle_exception()
+    body = captured.pop("content")
+    return CachedContent(body.encode(), captured)
+
+
+#: where the kept content goes in the rendered shell; the last occurrence is the block (the footer after
+#: it is constant), so a visitor's name holding these characters cannot move it
+_CONTENT_MARK = "\x00webexplorer:content\x00"
+
+
+def _render_shell(request: Request, template: str, content: CachedContent, frame: dict[str, Any]) -> bytes:
+    """The page ``template`` for this visitor: its parent with the kept blocks in place, as UTF-8."""
+    if _parent_of(template) is None:
+        return content.body if isinstance(content.body, bytes) else content.body.encode()
+    parent = ENV.get_template(_parent_of(template) or template)
+    ctx = parent.new_context({**_base_context(request), **frame})
+    for name, text in content.blocks.items():
+        ctx.blocks[name] = [_constant(text)]
+    ctx.blocks["content"] = [_constant(_CONTENT_MARK)]
+    try:
+        html: str = ENV.concat(parent.root_render_func(ctx))
+    except Exception:
+        ENV.handle_exception()
+    head, mark, tail = html.rpartition(_CONTENT_MARK)
+    assert mark, f"{_parent_of(template)} rendered no content block"
+    body = content.body if isinstance(content.body, bytes) else content.body.encode()
+    return b"".join((head.encode(), body, tail.encode()))
+
+
+def _constant(text: str) -> Callable[[Context], Iterator[str]]:
+    def block(context: Context) -> Iterator[str]:
+        yield text
+
+    return block
