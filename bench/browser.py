@@ -15,8 +15,10 @@ Headless Chromium (Debian's, through Playwright) opens, in a fresh browser conte
 layout box, and a frame has been rendered since (a ``requestAnimationFrame`` callback ran, which
 waits for render-blocking CSS too); the time is the page's own ``performance.now()``, from navigation
 start. Bytes are what the network stack received for the page (``encodedDataLength``) once it settled.
-One unmeasured round first (it warms the API server's own caches), then ``--runs`` rounds alternating
-the three; the same again after installing ``--crds`` CRDs. Medians and ratios from this one run.
+Each view starts on a page of another site, as a visitor following a link does (``--arrival``; why:
+``ARRIVALS``). One unmeasured round first (it warms the API server's own caches), then ``--runs``
+rounds alternating the three; the same again after installing ``--crds`` CRDs. Medians and ratios
+from this one run.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from bench._common import (
 from bench._static import static_server
 from webexplorer.sandbox.chromium import CHROMIUM, CHROMIUM_ARGS
 from webexplorer.sandbox.controlplane import ControlPlane
+from webexplorer.sandbox.ports import LOOPBACK
 
 SWAGGER_VERSION = "5.35.0"
 OPERATION = "createCoreV1NamespacedPod"
@@ -104,6 +107,16 @@ SWAGGER_FILES = (
     "favicon-32x32.png",
     "favicon-16x16.png",
 )
+
+#: Where each view starts. A fresh tab's about:blank has a renderer process not yet tied to a site,
+#: and Chromium hands it to the first page that may share it. A page sent with
+#: ``Cross-Origin-Opener-Policy: same-origin`` (webexplorer's pages) may not, so it waits for a new
+#: process while Swagger UI and the floor (static files, no such header) reuse that one: 10-15 ms
+#: of the explorer's time measured only in that set-up. A visitor following a link from any other
+#: site pays for a new process on all three, so ``link`` (the default) starts from a page on
+#: ``localhost``, another site than the ``127.0.0.1`` the three pages are on.
+ARRIVALS = ("link", "blank")
+START_PAGE = "<!doctype html><title>elsewhere</title><p>A page on another site, where the visitor comes from."
 
 # targets of issue 8
 FLOOR_RATIO = 1.5
@@ -196,10 +209,12 @@ class Browser:
         self._browser.close()
         self._manager.__exit__(None, None, None)
 
-    def view(self, url: str, selector: str, timeout: float = 120.0) -> View:
+    def view(self, url: str, selector: str, arrive_from: str | None = None, timeout: float = 120.0) -> View:
         context = self._browser.new_context()
         try:
             page = context.new_page()
+            if arrive_from is not None:  # unmeasured: where the visitor comes from (ARRIVALS)
+                page.goto(arrive_from, timeout=timeout * 1000)
             cdp = context.new_cdp_session(page)
             received: dict[str, float] = {}
             cdp.on(
@@ -229,30 +244,51 @@ def open_browser() -> Iterator[Browser]:
 
 
 def measure_round(
-    browser: Browser, urls: dict[str, tuple[str, str]], runs: int, results: dict[str, list[View]] | None
+    browser: Browser,
+    urls: dict[str, tuple[str, str]],
+    runs: int,
+    results: dict[str, list[View]] | None,
+    arrive_from: str | None,
 ) -> None:
     """``runs`` rounds over the variants, each round starting one further along (alternating)."""
     names = list(urls)
     for i in range(runs):
         for name in names[i % len(names) :] + names[: i % len(names)]:
             url, selector = urls[name]
-            view = browser.view(url, selector)
+            view = browser.view(url, selector, arrive_from)
             if results is not None:
                 results[name].append(view)
 
 
 def phase(
-    label: str, cp: ControlPlane, explorer: Explorer, workdir: Path, browser: Browser, runs: int, warmup: bool
+    label: str,
+    cp: ControlPlane,
+    explorer: Explorer,
+    workdir: Path,
+    browser: Browser,
+    runs: int,
+    warmup: bool,
+    arrival: str,
 ) -> dict[str, Any]:
     floor_root = workdir / "floor"
     save_floor(explorer, floor_root)
     site = workdir / "site"
     lay_out_swagger(site)
+    elsewhere = workdir / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    (elsewhere / "index.html").write_text(START_PAGE)
     with (
         cp.client(timeout=120) as upstream,
         static_server(site, proxy={"/openapi/v2": (upstream, "/openapi/v2")}) as swagger_origin,
         static_server(floor_root) as floor_origin,
+        static_server(elsewhere) as elsewhere_origin,
     ):
+        # "localhost" is another site than the 127.0.0.1 the three pages are on
+        arrive_from = (
+            elsewhere_origin.replace(f"//{LOOPBACK}:", "//localhost:") + "/index.html"
+            if arrival == "link"
+            else None
+        )
         urls = {
             "webexplorer": (explorer.url + EXPLORER_PATH, EXPLORER_SELECTOR),
             "Swagger UI": (swagger_origin + SWAGGER_PATH, SWAGGER_SELECTOR),
@@ -260,10 +296,10 @@ def phase(
         }
         if warmup:
             progress(f"{label}: one unmeasured round")
-            measure_round(browser, urls, 1, None)
+            measure_round(browser, urls, 1, None, arrive_from)
         progress(f"{label}: {runs} measured rounds")
         views: dict[str, list[View]] = {name: [] for name in urls}
-        measure_round(browser, urls, runs, views)
+        measure_round(browser, urls, runs, views, arrive_from)
     out: dict[str, Any] = {}
     for name, values in views.items():
         out[name] = {
@@ -286,19 +322,21 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
         running_explorer(args, workdir / "explorer.log", warm=[EXPLORER_PATH]) as explorer,
         open_browser() as browser,
     ):
-        phases["plain cluster"] = phase("plain cluster", cp, explorer, workdir, browser, runs, not opts.quick)
+        phases["plain cluster"] = phase(
+            "plain cluster", cp, explorer, workdir, browser, runs, not opts.quick, opts.arrival
+        )
         progress(f"installing {crds} CRDs")
         install_seconds = install_crds(cp, crds)
         seen = wait_for_group(explorer.url, crd_name(crds - 1)[0])
         wait_indexed(explorer.url)  # steady state: the background indexing of the new catalog is done
         progress(f"{crds} CRDs established in {install_seconds:.0f} s; in the explorer {seen:.1f} s later")
         label = f"{crds} CRDs"
-        phases[label] = phase(label, cp, explorer, workdir, browser, runs, not opts.quick)
-    return summarize(phases, runs, crds)
+        phases[label] = phase(label, cp, explorer, workdir, browser, runs, not opts.quick, opts.arrival)
+    return summarize(phases, runs, crds, opts.arrival)
 
 
-def summarize(phases: dict[str, dict[str, Any]], runs: int, crds: int) -> Result:
-    result = Result(data={"phases": phases, "runs": runs, "crds": crds})
+def summarize(phases: dict[str, dict[str, Any]], runs: int, crds: int, arrival: str) -> Result:
+    result = Result(data={"phases": phases, "runs": runs, "crds": crds, "arrival": arrival})
     rows: list[list[object]] = []
     for label, views in phases.items():
         for name, figures in views.items():
@@ -382,6 +420,13 @@ def summarize(phases: dict[str, dict[str, Any]], runs: int, crds: int) -> Result
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--arrival",
+        choices=ARRIVALS,
+        default="link",
+        help="where each view starts: 'link' (default) from a page on another site, as a visitor following "
+        "a link; 'blank' from the fresh tab's about:blank (see ARRIVALS in this file)",
+    )
     parser.add_argument(
         "--runs", type=int, default=5, help="measured views of each page per cluster (default 5)"
     )
