@@ -27,6 +27,12 @@ def _start(explorer_factory: Callable[..., ExplorerProcess], control_plane: Cont
     )
 
 
+def _watch_url(explorer: ExplorerProcess, label: str) -> str:
+    """The try-it form of a ConfigMap watch in ``default`` selecting ``m=<label>``."""
+    query = urlencode({"p.namespace": "default", "q.watch": "true", "q.labelSelector": f"m={label}"})
+    return f"{explorer.url}/try/core/v1/listCoreV1NamespacedConfigMap?{query}"
+
+
 def _watch_console(page: Page) -> list[str]:
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -76,8 +82,7 @@ def test_watch_shows_an_object_created_directly(
     explorer = _start(explorer_factory, control_plane)
     problems = _watch_console(page)
     label = marker()
-    query = urlencode({"p.namespace": "default", "q.watch": "true", "q.labelSelector": f"m={label}"})
-    goto_enhanced(page, f"{explorer.url}/try/core/v1/listCoreV1NamespacedConfigMap?{query}")
+    goto_enhanced(page, _watch_url(explorer, label))
     page.click("#tryout-send")
     expect(page.locator("#watch-info")).to_contain_text("Watching")
     page.evaluate(
@@ -160,8 +165,7 @@ def test_watch_sent_before_htmx_arrived_still_streams(
 
     page.route("**/static/vendor/htmx-2.0.11.min.js*", no_htmx_on_the_first_page)
     label = marker()
-    query = urlencode({"p.namespace": "default", "q.watch": "true", "q.labelSelector": f"m={label}"})
-    page.goto(f"{explorer.url}/try/core/v1/listCoreV1NamespacedConfigMap?{query}")
+    page.goto(_watch_url(explorer, label))
     page.wait_for_timeout(500)
     assert page.get_attribute("html", "data-enhanced") is None
     assert page.evaluate("typeof window.htmx") == "undefined"
