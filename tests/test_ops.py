@@ -191,3 +191,18 @@ def test_json_logs_and_graceful_shutdown_closing_a_watch(
     assert any("closed 1 open watch" in m for m in messages), messages
     assert "Application shutdown complete." in messages
     assert all({"time", "level", "logger", "message"} <= set(e) for e in entries)
+
+
+def test_head_answers_like_get_without_a_body(explorer_factory: Callable[..., ExplorerProcess]) -> None:
+    """``curl -I`` on any page: the GET answer's status and headers, no body; never a stream opened."""
+    ex = explorer_factory(["--mode", "snapshot"])
+    with httpx.Client(base_url=ex.url, timeout=10) as client:
+        for path in ("/", "/g/apps/v1", "/op/core/v1/createCoreV1NamespacedPod", "/search?q=pod", "/readyz"):
+            get, head = client.get(path), client.head(path)
+            assert head.status_code == get.status_code == 200, path
+            assert head.content == b"", path
+            assert head.headers["content-type"] == get.headers["content-type"], path
+            assert head.headers["content-security-policy"] == get.headers["content-security-policy"]
+        missing = client.head("/g/no-such-group")
+        assert missing.status_code == 404 and missing.content == b""
+        assert client.head("/try/watch/anything").status_code == 405

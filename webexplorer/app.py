@@ -36,6 +36,7 @@ from webexplorer.web.answers import AnswerSeals, AnswerStore
 from webexplorer.web.assets import serve_asset
 from webexplorer.web.csrf import SessionMiddleware, Sessions
 from webexplorer.web.guards import GuardMiddleware, HostAllowList
+from webexplorer.web.head import HeadAsGetMiddleware
 from webexplorer.web.identity import Identities, SignInCookieMiddleware, load_header_identity
 from webexplorer.web.pagecache import PageCache
 from webexplorer.web.watches import WatchRegistry
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     allowed = [*settings.allowed_hosts]
     if settings.host not in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding
         allowed.append(settings.host)
+    app.add_middleware(HeadAsGetMiddleware)  # HEAD on any page answers like GET, without the body
     app.add_middleware(SignInCookieMiddleware)
     app.add_middleware(SessionMiddleware)
     app.add_middleware(GuardMiddleware, allowed=HostAllowList(allowed))
