@@ -173,8 +173,10 @@ def test_ingress_host_is_the_allowed_host(rendered: dict[str, list[dict[str, Any
     ingress = one(docs, "Ingress")
     host = ingress["spec"]["rules"][0]["host"]
     assert ingress["spec"]["tls"][0]["hosts"] == [host] and ingress["spec"]["tls"][0]["secretName"]
-    allowed = env_of(explorer_container(one(docs, "Deployment")))["WEBEXPLORER_ALLOWED_HOSTS"].split(",")
-    assert allowed[0] == host
+    env = env_of(explorer_container(one(docs, "Deployment")))
+    assert env["WEBEXPLORER_ALLOWED_HOSTS"].split(",")[0] == host
+    # the Ingress terminates TLS: the explorer sees plain HTTP, so it is told its cookies must be Secure
+    assert env["WEBEXPLORER_SECURE_COOKIES"] == "true"
 
 
 def test_writes_are_namespaced_and_turned_on(rendered: dict[str, list[dict[str, Any]]]) -> None:

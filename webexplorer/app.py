@@ -104,8 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.host not in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding
         allowed.append(settings.host)
     app.add_middleware(HeadAsGetMiddleware)  # HEAD on any page answers like GET, without the body
-    app.add_middleware(SignInCookieMiddleware)
-    app.add_middleware(SessionMiddleware)
+    app.add_middleware(SignInCookieMiddleware, always_secure=settings.secure_cookies)
+    app.add_middleware(SessionMiddleware, always_secure=settings.secure_cookies)
     app.add_middleware(GuardMiddleware, allowed=HostAllowList(allowed))
     app.add_middleware(metrics.MetricsMiddleware)  # outermost: counts the guard's refusals too
     return app

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         False,
         description="let try-it use the exec, attach, portforward and proxy subresources (refused otherwise)",
     )
+    secure_cookies: bool = Field(
+        False,
+        description="mark the session and sign-in cookies Secure even on plain HTTP: set it behind a proxy "
+        "or Ingress that terminates TLS (the explorer then sees http, and would otherwise leave it off)",
+    )
     secret_key: str | None = Field(
         None,
         description="key that signs session CSRF tokens; random per process when unset (give every replica "

@@ -49,8 +49,9 @@ class SessionMiddleware:
     """Gives every request a session id (from the cookie, else a new one) and sets the cookie on the
     answer when the page used it (see :func:`session_id`)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, always_secure: bool = False) -> None:
         self.app = app
+        self.always_secure = always_secure
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,12 +65,18 @@ class SessionMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and state["new"] and state["used"]:
-                secure = "; Secure" if scope.get("scheme") == "https" else ""
+                secure = "; Secure" if cookie_is_secure(scope, self.always_secure) else ""
                 cookie = f"{COOKIE}={state['id']}; Path=/; HttpOnly; SameSite=Strict{secure}"
                 message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+def cookie_is_secure(scope: Scope, always: bool) -> bool:
+    """Secure when the visitor's connection is HTTPS: seen here, or known to the operator
+    (``--secure-cookies``) because a proxy in front terminates TLS and talks plain HTTP to us."""
+    return always or scope.get("scheme") == "https"
 
 
 def _cookie_sid(scope: Scope) -> str | None:

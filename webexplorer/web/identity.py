@@ -44,6 +44,7 @@ from webexplorer.cluster import ClusterError, Connection, UnauthorizedError
 from webexplorer.cluster.whoami import WhoAmI, whoami_explained
 from webexplorer.explorer import Explorer
 from webexplorer.settings import Settings
+from webexplorer.web.csrf import cookie_is_secure
 from webexplorer.web.sealing import Sealer
 
 log = logging.getLogger("webexplorer.identity")
@@ -114,8 +115,9 @@ def set_signin_cookie(request: Request, value: str | None) -> None:
 class SignInCookieMiddleware:
     """Writes the sign-in cookie a route asked for (``set_signin_cookie``) on the answer's headers."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, always_secure: bool = False) -> None:
         self.app = app
+        self.always_secure = always_secure
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -126,7 +128,7 @@ class SignInCookieMiddleware:
             if message["type"] == "http.response.start" and _COOKIE_UPDATE in scope:
                 value = scope[_COOKIE_UPDATE]
                 header = cookie_header(
-                    value or "", secure=scope.get("scheme") == "https", clear=value is None
+                    value or "", secure=cookie_is_secure(scope, self.always_secure), clear=value is None
                 )
                 message["headers"] = [*message.get("headers", []), (b"set-cookie", header.encode())]
             await send(message)
