@@ -16,6 +16,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
@@ -23,7 +24,9 @@ import pytest
 
 from tests.fixtures.cluster import ServiceAccount
 from tests.tryout_helpers import CSRF, SAME_ORIGIN, explorer_app, text_of
+from webexplorer.app import create_app
 from webexplorer.sandbox.controlplane import ControlPlane
+from webexplorer.sandbox.kubectl_proxy import KubectlProxy
 from webexplorer.settings import Settings
 from webexplorer.web.identity import COOKIE, SignIn, TokenSealer
 
@@ -208,3 +211,32 @@ def test_settings_reject_bad_cidrs() -> None:
         "10.0.0.0/8",
         "127.0.0.1",
     ]
+
+
+async def _sign_in_through(proxy_url: str, token: str) -> httpx.Response:
+    app = create_app(Settings(mode="server", server=proxy_url, identity="token"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost", timeout=30) as c:
+            return await sign_in(c, token)
+
+
+async def test_sign_in_through_kubectl_proxy(
+    control_plane: ControlPlane, kubectl_proxy: str, limited: ServiceAccount, tmp_path: Path
+) -> None:
+    """kubectl proxy passes a visitor's bearer token on when its own credentials are a token, so signing
+    in works; when they are a client certificate the API server authenticates the certificate first,
+    and every visitor would silently become the proxy's user. The explorer notices (the server names its
+    own identity), refuses and says why."""
+    r = await _sign_in_through(kubectl_proxy, limited.request_token())
+    assert r.status_code == 303 and COOKIE in r.headers.get("set-cookie", "")
+
+    proxy = KubectlProxy(
+        control_plane.kubectl, control_plane.kubeconfig, tmp_path / "proxy.log", context="sandbox-cert"
+    )
+    with proxy:
+        r = await _sign_in_through(proxy.url, limited.request_token())
+    assert r.status_code == 400
+    problem = text_of(r.text, "signin-problem")
+    assert "did not reach it" in problem and "kubectl proxy" in problem, problem
+    assert COOKIE not in r.headers.get("set-cookie", "")

@@ -23,12 +23,15 @@ _SERVING = re.compile(r"Starting to serve on 127\.0\.0\.1:(\d+)")
 class KubectlProxy:
     """A running ``kubectl proxy``; :attr:`url` is ``http://127.0.0.1:PORT``."""
 
-    def __init__(self, kubectl: Path, kubeconfig: Path, log_path: Path, port: int = 0) -> None:
+    def __init__(
+        self, kubectl: Path, kubeconfig: Path, log_path: Path, port: int = 0, context: str | None = None
+    ) -> None:
         self._process = ManagedProcess(
             "kubectl-proxy",
             [
                 str(kubectl),
                 f"--kubeconfig={kubeconfig}",
+                *([f"--context={context}"] if context else []),
                 "proxy",
                 f"--address={LOOPBACK}",
                 f"--port={port}",

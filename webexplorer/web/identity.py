@@ -112,6 +112,22 @@ def set_signin_cookie(request: Request, value: str | None) -> None:
     request.scope[_COOKIE_UPDATE] = value
 
 
+def _same_identity(visitor: WhoAmI, own: WhoAmI | None) -> bool:
+    """Whether the server saw the visitor's requests as the explorer's own identity."""
+    a = visitor.identity
+    b = own.identity if own is not None else None
+    return a is not None and b is not None and (a.username, a.uid) == (b.username, b.uid)
+
+
+def _token_replaced(who: WhoAmI) -> str:
+    name = who.identity.username if who.identity is not None else "the explorer"
+    return (
+        f"The API server answered as {name}, the explorer's own identity, so this token did not reach "
+        "it: a kubectl proxy between the explorer and the API server puts its own credentials on every "
+        "request. Signing in needs --server (or the kubeconfig) to point at the API server itself."
+    )
+
+
 class SignInCookieMiddleware:
     """Writes the sign-in cookie a route asked for (``set_signin_cookie``) on the answer's headers."""
 
@@ -321,6 +337,9 @@ class Identities:
                     "The API server did not accept this token (401 Unauthorized): it is invalid or expired."
                 )
             return f"The token could not be checked: {exc}"
+        if _same_identity(who, await self.explorer.identity()):
+            self._drop(key)
+            return _token_replaced(who)
         self._whoami[key] = (who, time.monotonic())
         now = time.time()
         set_signin_cookie(request, self.sealer.seal(SignIn(token, now, now)))
