@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,25 @@ def test_bad_setting_is_one_clear_line() -> None:
     assert r.returncode == 2
     assert "invalid setting port" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_secret_key_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mounted Secret: the key is the file's content (its trailing newline dropped), and a missing,
+    empty or doubly given key stops the start with one line instead of a random key per replica."""
+    key_file = tmp_path / "secret-key"
+    key_file.write_text("0123456789abcdef\n")
+    monkeypatch.setenv("WEBEXPLORER_SECRET_KEY_FILE", str(key_file))
+    assert Settings().secret_key == "0123456789abcdef"
+    monkeypatch.delenv("WEBEXPLORER_SECRET_KEY_FILE")
+    (tmp_path / "empty").write_text("\n")
+    for args, why in (
+        (["--secret-key-file", str(tmp_path / "missing")], "cannot read"),
+        (["--secret-key-file", str(tmp_path / "empty")], "is empty"),
+        (["--secret-key-file", str(key_file), "--secret-key", "x"], "not both"),
+    ):
+        r = subprocess.run(
+            [sys.executable, "-m", "webexplorer", "serve", *args], capture_output=True, text=True, timeout=60
+        )
+        assert r.returncode == 2, r.stderr
+        assert "invalid setting secret_key_file" in r.stderr and why in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and "0123456789abcdef" not in r.stderr

@@ -225,8 +225,22 @@ def test_replicas_scale_behind_the_service(rendered: dict[str, list[dict[str, An
     assert hpa["spec"]["minReplicas"] >= 2 and hpa["spec"]["scaleTargetRef"]["name"] == "webexplorer"
     pdb = one(docs, "PodDisruptionBudget")
     assert pdb["spec"]["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
-    key = env_of(explorer_container(deployment))["WEBEXPLORER_SECRET_KEY"]["secretKeyRef"]
-    assert key["optional"] is False
+    # the shared key comes from a required Secret, as a file (never an environment variable)
+    container = explorer_container(deployment)
+    path = env_of(container)["WEBEXPLORER_SECRET_KEY_FILE"]
+    mount = next(m for m in container["volumeMounts"] if path.startswith(m["mountPath"] + "/"))
+    volume = next(v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == mount["name"])
+    assert mount["readOnly"] is True
+    assert volume["secret"]["secretName"] == "webexplorer" and volume["secret"]["optional"] is False
+    assert path.removeprefix(mount["mountPath"] + "/") in {i["path"] for i in volume["secret"]["items"]}
+
+
+def test_the_shared_key_is_never_an_environment_variable(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    """An environment variable is inherited by every child process and lands in crash dumps: the key that
+    signs CSRF tokens and seals sign-ins is only ever a mounted file (the replicas overlay) or absent."""
+    for overlay, docs in rendered.items():
+        env = env_of(explorer_container(one(docs, "Deployment")))
+        assert "WEBEXPLORER_SECRET_KEY" not in env, overlay
 
 
 # ------------------------------------------------------------------------------- the real API server

@@ -13,7 +13,7 @@ import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SERVICEACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
@@ -64,6 +64,11 @@ class Settings(BaseSettings):
         description="key that signs session CSRF tokens; random per process when unset (give every replica "
         "the same value)",
         repr=False,
+    )
+    secret_key_file: str | None = Field(
+        None,
+        description="read --secret-key from this file (a mounted Secret: unlike an environment variable, "
+        "it is not visible to every process the explorer starts or in a crash dump)",
     )
     identity: IdentityChoice = Field(
         "service-account",
@@ -129,6 +134,32 @@ class Settings(BaseSettings):
     )
     log_json: bool = Field(False, description="write logs as JSON lines")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log level")
+
+    @field_validator("secret_key_file")
+    @classmethod
+    def _readable_key_file(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """The file must hold a key now: a typo here would otherwise give each replica its own random key,
+        and every CSRF token and sign-in would fail on the replica that did not issue it."""
+        if value is None:
+            return None
+        if info.data.get("secret_key"):
+            raise ValueError("give --secret-key or --secret-key-file, not both")
+        try:
+            key = Path(value).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot read {value}: {getattr(exc, 'strerror', None) or exc}") from None
+        if not key:
+            raise ValueError(f"{value} is empty")
+        return value
+
+    @model_validator(mode="after")
+    def _key_from_file(self) -> Settings:
+        """Everything reads ``secret_key``; the file (checked above) is where it came from. The model is
+        frozen for everyone else, so its own construction sets the derived value directly."""
+        if self.secret_key_file is not None:
+            key = Path(self.secret_key_file).read_text(encoding="utf-8").strip()
+            object.__setattr__(self, "secret_key", key)
+        return self
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
