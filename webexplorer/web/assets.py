@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -87,8 +88,8 @@ def accepts_gzip(header: str) -> bool:
 async def serve_asset(request: Request) -> Response:
     """``GET /static/<path>``: the file from memory, gzipped when the browser takes it."""
     asset = ASSETS.get(request.path_params["path"])
-    if asset is None:
-        return Response("Not found", status_code=404, media_type="text/plain")
+    if asset is None:  # the explorer's one 404 page (web/errors.py), as for any other unknown path
+        raise HTTPException(404, "There is no such static file.")
     versioned = request.query_params.get("v") == asset.digest
     headers = {
         "ETag": asset.etag,
