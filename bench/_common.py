@@ -29,8 +29,8 @@ from typing import Any
 
 import httpx
 
+from webexplorer.ports import free_port, wait_until
 from webexplorer.sandbox.controlplane import ControlPlane
-from webexplorer.sandbox.ports import free_port, wait_until
 
 RESULTS = Path(__file__).resolve().parent / "results"
 #: downloads and installs the benchmarks need (swagger-ui-dist); outside the repo, kept between runs

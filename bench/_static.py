@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from webexplorer.sandbox.ports import LOOPBACK
+from webexplorer.ports import LOOPBACK
 
 PASSED_BACK = ("content-type", "content-encoding", "etag", "cache-control", "vary")
 

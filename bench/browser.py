@@ -51,9 +51,9 @@ from bench._common import (
     wait_indexed,
 )
 from bench._static import static_server
+from webexplorer.ports import LOOPBACK
 from webexplorer.sandbox.chromium import CHROMIUM, CHROMIUM_ARGS
 from webexplorer.sandbox.controlplane import ControlPlane
-from webexplorer.sandbox.ports import LOOPBACK
 
 SWAGGER_VERSION = "5.35.0"
 OPERATION = "createCoreV1NamespacedPod"

@@ -45,8 +45,8 @@ from bench._common import (
     wait_for_group,
     wait_indexed,
 )
+from webexplorer.ports import wait_until
 from webexplorer.sandbox.controlplane import ControlPlane
-from webexplorer.sandbox.ports import wait_until
 
 RSS_MB = 250
 P50_RATIO = 2.0

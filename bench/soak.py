@@ -44,9 +44,9 @@ from bench._common import (
     rss_bytes,
     running_explorer,
 )
+from webexplorer.ports import wait_until
 from webexplorer.sandbox.atomic_writer import AtomicWriter
 from webexplorer.sandbox.controlplane import ControlPlane
-from webexplorer.sandbox.ports import wait_until
 
 RECOVERY_SECONDS = 5.0
 RSS_GROWTH = 0.10

@@ -30,5 +30,3 @@ def test_home_page_in_chromium(
     page.locator("body").press("/")
     expect(page.locator("#q")).to_be_focused()
     assert problems == [], problems
-
-

@@ -13,8 +13,8 @@ from tests.fixtures.cluster import InClusterLayout, ServiceAccount
 from tests.fixtures.kubeconfigs import kubeconfig_doc, write_yaml
 from webexplorer.cluster import ConfigError, KubeconfigError, connect, detect, open_connection, whoami
 from webexplorer.cluster.incluster import join_host_port, load_in_cluster
+from webexplorer.ports import free_port
 from webexplorer.sandbox.controlplane import ControlPlane
-from webexplorer.sandbox.ports import free_port
 from webexplorer.settings import Settings
 
 SAFactory = Callable[..., ServiceAccount]

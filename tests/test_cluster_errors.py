@@ -25,7 +25,7 @@ from webexplorer.cluster import (
     load_kubeconfig,
 )
 from webexplorer.cluster.errors import redact
-from webexplorer.sandbox.ports import free_port
+from webexplorer.ports import free_port
 
 
 @pytest.fixture

@@ -32,8 +32,8 @@ from webexplorer.cluster import (
 from webexplorer.cluster.auth import TokenFileSource
 from webexplorer.cluster.connection import make_client
 from webexplorer.cluster.incluster import load_in_cluster
+from webexplorer.ports import wait_until
 from webexplorer.sandbox.controlplane import ControlPlane
-from webexplorer.sandbox.ports import wait_until
 
 SAFactory = Callable[..., ServiceAccount]
 LayoutFactory = Callable[..., InClusterLayout]

@@ -17,8 +17,8 @@ import pytest
 
 from tests.fixtures.cluster import InClusterLayout, ServiceAccount
 from webexplorer.app import create_app
+from webexplorer.ports import free_port
 from webexplorer.sandbox.controlplane import ControlPlane
-from webexplorer.sandbox.ports import free_port
 from webexplorer.settings import Settings
 
 

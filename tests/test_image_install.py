@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from webexplorer.sandbox.ports import free_port
+from webexplorer.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"

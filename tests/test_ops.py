@@ -44,7 +44,7 @@ async def test_probes_and_metrics(control_plane: ControlPlane) -> None:
             await c.get(path)
         await c.get("/", headers={"host": "evil.example"})  # refused by the Host guard: counted too
         before = (await c.get("/metrics")).text
-        app_state = c._transport.app.state  # type: ignore[attr-defined]
+        app_state = c._transport.app.state.webexplorer  # type: ignore[attr-defined]
         await app_state.explorer.store.refresh()  # one more background check, as the loop would do
         response = await c.get("/metrics", headers={"host": "10.1.2.3:8080"})  # Prometheus scrapes the pod IP
     assert response.status_code == 200

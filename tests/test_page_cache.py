@@ -97,7 +97,7 @@ def test_off_when_given_no_memory() -> None:
 async def started(settings: Settings) -> AsyncIterator[FastAPI]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        await app.state.explorer.store.wait_index()
+        await app.state.webexplorer.explorer.store.wait_index()
         yield app
 
 
@@ -117,7 +117,7 @@ async def test_cached_pages_are_the_uncached_pages() -> None:
         client_of(cached_app) as cached,
         client_of(plain_app) as plain,
     ):
-        cache: PageCache = cached_app.state.page_cache
+        cache: PageCache = cached_app.state.webexplorer.page_cache
         for url, status in CACHED_URLS:
             expected = await plain.get(url)
             assert expected.status_code == status, (url, expected.text[-500:])
@@ -133,7 +133,7 @@ async def test_cached_pages_are_the_uncached_pages() -> None:
 async def test_search_while_the_fields_index_builds_is_not_kept_once_built() -> None:
     """The search index is built after a swap; results of "building" must not outlive it."""
     async with started(Settings(mode="snapshot")) as app, client_of(app) as client:
-        index = app.state.explorer.store.search_index
+        index = app.state.webexplorer.explorer.store.search_index
         real = index.status
         index.status = "building"  # as it is in the first seconds after a swap
         try:
@@ -213,7 +213,7 @@ async def test_visitors_never_see_each_other(
             ann_token, bob_token = tokens["ann"], tokens["bob"]
             assert ann_token and bob_token and ann_token.group(1) != bob_token.group(1)
             assert bob_token.group(1) not in pages["ann"] and tokens["anon"] is None
-        assert cached_app.state.page_cache.hits > 0
+        assert cached_app.state.webexplorer.page_cache.hits > 0
 
 
 # ------------------------------------------------------------------------------------------ swaps
@@ -248,13 +248,13 @@ async def test_a_catalog_swap_is_seen_at_once(control_plane: ControlPlane) -> No
             try:
                 await until(client, f"/g/{group}", lambda r: r.status_code == 200)
                 await until(client, search, lambda r: "Nothing matches" not in r.text)
-                await app.state.explorer.store.wait_index()  # the same index state as the kept page
+                await app.state.webexplorer.explorer.store.wait_index()  # the same index state as the kept page
                 found = await client.get(search)
                 assert f"/g/{group}/v1/{plural}" in found.text
                 schema = f"/schema/{group}/v1/{kind}/spec"
                 page = await until(client, schema, lambda r: r.status_code == 200)
                 assert 'id="spec.field00"' in page.text
-                assert app.state.page_cache.hits > 0
+                assert app.state.webexplorer.page_cache.hits > 0
             finally:
                 deleted = admin.delete(f"{crds}/{plural}.{group}")
                 assert deleted.status_code == 200, deleted.text

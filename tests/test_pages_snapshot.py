@@ -25,7 +25,7 @@ INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=|\sstyle\s*=", 
 async def app() -> AsyncIterator[FastAPI]:
     app = create_app(Settings(mode="snapshot"))
     async with app.router.lifespan_context(app):
-        await app.state.explorer.store.wait_index()
+        await app.state.webexplorer.explorer.store.wait_index()
         yield app
 
 
@@ -229,7 +229,7 @@ async def test_raw_document_is_the_document(app: FastAPI, client: httpx.AsyncCli
     import html as html_mod
 
     shown = orjson.loads(html_mod.unescape(re.sub(r"</?a[^>]*>", "", pre.group(1))))
-    direct = await app.state.explorer.source.fetch("/apis/batch")
+    direct = await app.state.webexplorer.explorer.source.fetch("/apis/batch")
     assert shown == orjson.loads(direct.body)
     assert 'href="/raw/apis/batch/v1"' in html
     r = await client.get("/raw/apis/batch?download=1")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -18,8 +20,11 @@ def client(app: FastAPI, host: str = "127.0.0.1:8080") -> httpx.AsyncClient:
 
 
 @pytest.fixture
-def app() -> FastAPI:
-    return create_app(Settings(allowed_hosts=["explorer.example.com"]))
+async def app() -> AsyncIterator[FastAPI]:
+    """The app started as uvicorn starts it (the lifespan opens the explorer), on the embedded snapshot."""
+    started = create_app(Settings(mode="snapshot", allowed_hosts=["explorer.example.com"]))
+    async with started.router.lifespan_context(started):
+        yield started
 
 
 async def test_security_headers_on_pages(app: FastAPI) -> None:

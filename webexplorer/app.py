@@ -32,29 +32,31 @@ from webexplorer.web import (
     search,
     tryout,
 )
-from webexplorer.web.answers import AnswerSeals, AnswerStore
 from webexplorer.web.assets import serve_asset
 from webexplorer.web.csrf import SessionMiddleware, Sessions
+from webexplorer.web.exposition import observe_upstream
 from webexplorer.web.guards import GuardMiddleware, HostAllowList
 from webexplorer.web.head import HeadAsGetMiddleware
-from webexplorer.web.identity import Identities, SignInCookieMiddleware, load_header_identity
-from webexplorer.web.pagecache import PageCache
-from webexplorer.web.watches import WatchRegistry
+from webexplorer.web.identity import SignInCookieMiddleware
+from webexplorer.web.state import ATTRIBUTE as STATE_ATTRIBUTE
+from webexplorer.web.state import AppState
+from webexplorer.web.visitors import load_header_identity
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    explorer = Explorer(settings)
-    identities = Identities(settings, explorer)
+    state = AppState.build(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await explorer.start()
+        state.slot.fill(await Explorer.open(settings, observer=observe_upstream))
         try:
             yield
         finally:
-            await identities.aclose()
-            await explorer.stop()
+            await state.identities.aclose()
+            explorer = state.slot.take()
+            if explorer is not None:
+                await explorer.close()
 
     app = FastAPI(
         title="webexplorer",
@@ -64,16 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.explorer = explorer
-    app.state.sessions = Sessions(settings.secret_key)  # CSRF tokens (web/csrf.py)
-    app.state.identities = identities  # whose rights each request uses (web/identity.py)
-    app.state.answers = AnswerStore()  # try-it answer bodies for download
-    app.state.answer_seals = AnswerSeals(settings.secret_key)  # try-it answers for the later views
-    # rendered page content per catalog generation (web/pagecache.py)
-    app.state.page_cache = PageCache(int(settings.page_cache_mib * (1 << 20)))
-    app.state.watches = WatchRegistry(
-        settings.max_watches, settings.max_watches_per_visitor, settings.secret_key
-    )
+    setattr(app.state, STATE_ATTRIBUTE, state)  # the one object on app.state (web/state.py)
     app.add_exception_handler(StarletteHTTPException, errors.http_exception_handler)
     app.add_exception_handler(Exception, errors.unexpected_exception_handler)
 
@@ -105,7 +98,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allowed.append(settings.host)
     app.add_middleware(HeadAsGetMiddleware)  # HEAD on any page answers like GET, without the body
     app.add_middleware(SignInCookieMiddleware, always_secure=settings.secure_cookies)
-    app.add_middleware(SessionMiddleware, always_secure=settings.secure_cookies)
+    # CSRF tokens (web/csrf.py) are keyed by the session the middleware reads
+    app.add_middleware(
+        SessionMiddleware, sessions=Sessions(settings.secret_key), always_secure=settings.secure_cookies
+    )
     app.add_middleware(GuardMiddleware, allowed=HostAllowList(allowed))
     app.add_middleware(metrics.MetricsMiddleware)  # outermost: counts the guard's refusals too
     return app

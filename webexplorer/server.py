@@ -18,8 +18,9 @@ from fastapi import FastAPI
 
 from webexplorer.app import create_app
 from webexplorer.logs import configure_logging
-from webexplorer.sandbox.ports import free_port
+from webexplorer.ports import free_port
 from webexplorer.settings import Settings
+from webexplorer.web.state import ATTRIBUTE as STATE_ATTRIBUTE
 
 
 def display_url(host: str, port: int) -> str:
@@ -39,11 +40,9 @@ class Server(uvicorn.Server):
         self.explorer_app = app
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        watches = getattr(self.explorer_app.state, "watches", None)
-        if watches is not None:
-            stopped = watches.stop_all()
-            if stopped:
-                logging.getLogger("webexplorer").info("shutting down: closed %d open watch(es)", stopped)
+        stopped = getattr(self.explorer_app.state, STATE_ATTRIBUTE).watches.stop_all()
+        if stopped:
+            logging.getLogger("webexplorer").info("shutting down: closed %d open watch(es)", stopped)
         await super().shutdown(sockets)
 
 

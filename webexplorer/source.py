@@ -44,9 +44,7 @@ class DocumentSource(Protocol):
     #: True when nothing may be written through this source (snapshots)
     read_only: bool
 
-    async def fetch(
-        self, path: str, *, accept: str = "application/json", etag: str | None = None
-    ) -> Fetched:
+    async def fetch(self, path: str, *, accept: str = "application/json", etag: str | None = None) -> Fetched:
         """GET ``path`` (which may carry a query string). ``etag`` is sent verbatim as If-None-Match;
         a 304 answer comes back with ``status == 304`` and an empty body. HTTP error statuses (401,
         403, 404, ...) are returned, not raised; only "no answer at all" raises :class:`SourceError`."""

@@ -4,6 +4,7 @@ See :mod:`webexplorer.sandbox.binaries` (getting the binaries), :mod:`webexplore
 (running them) and :mod:`webexplorer.sandbox.command` (``webexplorer sandbox``).
 """
 
+from webexplorer.ports import free_port, free_ports
 from webexplorer.sandbox.binaries import (
     ETCD_VERSION,
     KUBERNETES_VERSION,
@@ -12,7 +13,6 @@ from webexplorer.sandbox.binaries import (
     ensure_binaries,
 )
 from webexplorer.sandbox.controlplane import ControlPlane, ControlPlaneError
-from webexplorer.sandbox.ports import free_port, free_ports
 
 __all__ = [
     "ETCD_VERSION",

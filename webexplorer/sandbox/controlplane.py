@@ -30,9 +30,9 @@ from typing import Any
 import httpx
 import yaml
 
+from webexplorer.ports import LOOPBACK, free_ports, wait_until
 from webexplorer.sandbox.binaries import NO_CONTROLLER_MANAGER_CONSEQUENCES, Binaries, ensure_binaries
 from webexplorer.sandbox.pki import SandboxPKI, write_pki
-from webexplorer.sandbox.ports import LOOPBACK, free_ports, wait_until
 from webexplorer.sandbox.process import ManagedProcess
 
 Log = Callable[[str], None]

@@ -14,7 +14,7 @@ from types import TracebackType
 
 import httpx
 
-from webexplorer.sandbox.ports import LOOPBACK, wait_until
+from webexplorer.ports import LOOPBACK, wait_until
 from webexplorer.sandbox.process import ManagedProcess
 
 _SERVING = re.compile(r"Starting to serve on 127\.0\.0\.1:(\d+)")

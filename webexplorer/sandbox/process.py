@@ -80,7 +80,7 @@ class ManagedProcess:
             )
 
     def exit_problem(self) -> str | None:
-        """A message if the process has exited (for :func:`~webexplorer.sandbox.ports.wait_until`)."""
+        """A message if the process has exited (for :func:`~webexplorer.ports.wait_until`)."""
         if self._process is None:
             return f"{self.name} was never started"
         code = self._process.poll()

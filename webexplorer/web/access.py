@@ -14,17 +14,18 @@ from fastapi.responses import RedirectResponse, Response
 
 from webexplorer.cluster import ClusterError
 from webexplorer.tryout.segments import SegmentError, check_segment
-from webexplorer.web import lookup
 from webexplorer.web.csrf import csrf_problem, csrf_token, same_origin_problem
-from webexplorer.web.identity import identities_of, set_signin_cookie, visitor_of
+from webexplorer.web.identity import set_signin_cookie
+from webexplorer.web.state import app_state
 from webexplorer.web.templating import render
 from webexplorer.web.tryout import FORM_OVERHEAD
+from webexplorer.web.visitors import identities_of, visitor_of
 
 router = APIRouter()
 
 
 def _token_mode(request: Request) -> None:
-    if lookup.explorer_of(request).settings.identity != "token":
+    if app_state(request).settings.identity != "token":
         raise HTTPException(
             404, "Signing in is not used by this explorer: requests run as the identity its operator chose."
         )

@@ -47,10 +47,12 @@ class Sessions:
 
 class SessionMiddleware:
     """Gives every request a session id (from the cookie, else a new one) and sets the cookie on the
-    answer when the page used it (see :func:`session_id`)."""
+    answer when the page used it (see :func:`session_id`). It holds the app's :class:`Sessions` (the
+    token key), which the checks below read from the request it passed on."""
 
-    def __init__(self, app: ASGIApp, always_secure: bool = False) -> None:
+    def __init__(self, app: ASGIApp, sessions: Sessions, always_secure: bool = False) -> None:
         self.app = app
+        self.sessions = sessions
         self.always_secure = always_secure
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -60,7 +62,7 @@ class SessionMiddleware:
         sid = _cookie_sid(scope)
         # a new visitor's id is drawn only when a page uses it (session_id): most answers never do, and
         # drawing it is a system call per request
-        state: dict[str, Any] = {"id": sid, "new": sid is None, "used": False}
+        state: dict[str, Any] = {"id": sid, "new": sid is None, "used": False, "sessions": self.sessions}
         scope[SCOPE_KEY] = state
 
         async def send_with_cookie(message: Message) -> None:
@@ -109,8 +111,12 @@ def has_session_cookie(request: Request) -> bool:
 
 def csrf_token(request: Request) -> str:
     """The token this visitor's forms carry."""
-    sessions: Sessions = request.app.state.sessions
-    return sessions.token(session_id(request))
+    return _sessions(request).token(session_id(request))
+
+
+def _sessions(request: Request) -> Sessions:
+    sessions: Sessions = request.scope[SCOPE_KEY]["sessions"]
+    return sessions
 
 
 def same_origin_problem(request: Request) -> str | None:
@@ -146,8 +152,7 @@ def csrf_problem(request: Request, token: str) -> str | None:
             "This browser has no explorer session (cookies may be blocked, or the explorer restarted): "
             "reload the page and send again."
         )
-    sessions: Sessions = request.app.state.sessions
-    if not sessions.valid(session_id(request), token):
+    if not _sessions(request).valid(session_id(request), token):
         return (
             "The form's security token is missing or does not match this session (the explorer may have "
             "restarted with a new key): reload the page and send again."

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from webexplorer.web.lookup import catalog_of, group_of, group_version_of
+from webexplorer.web.lookup import group_of, group_version_of
+from webexplorer.web.state import app_state
 from webexplorer.web.templating import Content, render_cached
 
 router = APIRouter()
@@ -14,7 +15,7 @@ router = APIRouter()
 @router.get("/g/{group}", response_class=HTMLResponse)
 async def group_page(request: Request, group: str) -> HTMLResponse:
     async def content() -> Content:
-        return Content({"group": group_of(catalog_of(request), group)})
+        return Content({"group": group_of(app_state(request).catalog(), group)})
 
     return await render_cached(request, "group.html", content)
 
@@ -22,7 +23,7 @@ async def group_page(request: Request, group: str) -> HTMLResponse:
 @router.get("/g/{group}/{version}", response_class=HTMLResponse)
 async def group_version_page(request: Request, group: str, version: str) -> HTMLResponse:
     async def content() -> Content:
-        g, gv = group_version_of(catalog_of(request), group, version)
+        g, gv = group_version_of(app_state(request).catalog(), group, version)
         return Content({"group": g, "gv": gv, "version": gv.version})
 
     return await render_cached(request, "group_version.html", content)

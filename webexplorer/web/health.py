@@ -3,13 +3,16 @@
 ``/healthz`` (liveness) asks nothing of anything: if the event loop answers, the process is alive, and a
 cluster outage must never make the kubelet restart every replica. ``/readyz`` (readiness) is the
 catalog being loaded and, when live, the API server having answered a recent background check
-(:meth:`~webexplorer.explorer.Explorer.readiness`): reading state, never a request per probe.
+(:func:`~webexplorer.web.readiness.readiness`): reading state, never a request per probe.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
+
+from webexplorer.web.readiness import readiness
+from webexplorer.web.state import State
 
 router = APIRouter()
 
@@ -20,7 +23,6 @@ async def healthz() -> PlainTextResponse:
 
 
 @router.get("/readyz", include_in_schema=False)
-async def readyz(request: Request) -> PlainTextResponse:
-    explorer = request.app.state.explorer
-    ready, reason = explorer.readiness()
+async def readyz(state: State) -> PlainTextResponse:
+    ready, reason = readiness(state.explorer)
     return PlainTextResponse(("ok" if ready else reason) + "\n", status_code=200 if ready else 503)

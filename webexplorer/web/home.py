@@ -5,16 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from webexplorer.explorer import Explorer
+from webexplorer.web.state import State
 from webexplorer.web.templating import Content, render, render_fragment_cached
 
 router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request) -> HTMLResponse:
-    explorer: Explorer = request.app.state.explorer
-    catalog = explorer.catalog
+async def home(request: Request, state: State) -> HTMLResponse:
+    explorer = state.explorer
+    catalog = explorer.store.current
     groups = catalog.groups if catalog else ()
     counts = {
         "groups": len(groups),
@@ -22,7 +22,7 @@ async def home(request: Request) -> HTMLResponse:
         "resources": sum(len(v.resources) for g in groups for v in g.versions),
         "custom": sum(1 for g in groups if g.origin == "custom"),
     }
-    index = explorer.store.search_index if explorer.store is not None else None
+    index = explorer.store.search_index
     operations = index.operation_count if index is not None else None
 
     async def table() -> Content:

@@ -45,6 +45,7 @@ from webexplorer.cluster.whoami import WhoAmI, whoami_explained
 from webexplorer.explorer import Explorer
 from webexplorer.settings import Settings
 from webexplorer.web.csrf import cookie_is_secure
+from webexplorer.web.lifecycle import ExplorerSlot
 from webexplorer.web.sealing import Sealer
 
 log = logging.getLogger("webexplorer.identity")
@@ -61,6 +62,8 @@ MAX_TOKEN_CONNECTIONS = 256
 #: a visitor's token connection unused this long is closed (a new one is made on their next request)
 TOKEN_CONNECTION_IDLE = 600.0
 MAX_TOKEN_BYTES = 16 * 1024
+#: the cache key of the explorer's own identity (``--identity service-account``)
+SERVICE_ACCOUNT_KEY = "service-account"
 ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 RULES_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews"
 
@@ -188,9 +191,9 @@ def _token_key(token: str) -> str:
 class Identities:
     """Resolves visitors and answers the reviews, with the brief caches they need (``app.state``)."""
 
-    def __init__(self, settings: Settings, explorer: Explorer) -> None:
+    def __init__(self, settings: Settings, slot: ExplorerSlot) -> None:
         self.settings = settings
-        self.explorer = explorer
+        self._slot = slot
         self.sealer = TokenSealer(settings.secret_key, settings.session_idle_minutes * 60)
         self._networks = [ipaddress.ip_network(c, strict=False) for c in settings.trusted_proxies]
         self._tokens: dict[str, tuple[Connection, float]] = {}
@@ -207,6 +210,10 @@ class Identities:
                 "--identity impersonate without --trusted-proxy-secret or --trusted-proxies: identity "
                 "headers are never trusted, every request acts as the explorer's own identity"
             )
+
+    @property
+    def explorer(self) -> Explorer:
+        return self._slot.explorer
 
     # -- connections -------------------------------------------------------------------------------
 
@@ -229,7 +236,7 @@ class Identities:
             found = self._impersonated(request, base)
             if found is not None:
                 return found
-        return Visitor("service-account", "service-account", base)
+        return Visitor("service-account", SERVICE_ACCOUNT_KEY, base)
 
     def _token_visitor(self, request: Request, base: Connection) -> Visitor:
         value = _cookie_value(request)
@@ -337,7 +344,7 @@ class Identities:
                     "The API server did not accept this token (401 Unauthorized): it is invalid or expired."
                 )
             return f"The token could not be checked: {exc}"
-        if _same_identity(who, await self.explorer.identity()):
+        if _same_identity(who, await self._own_identity()):
             self._drop(key)
             return _token_replaced(who)
         self._whoami[key] = (who, time.monotonic())
@@ -367,19 +374,26 @@ class Identities:
         """Who this visitor's requests run as (``SelfSubjectReview``), cached per identity."""
         if visitor.connection is None:
             return None
-        if visitor.mode == "service-account":
-            return await self.explorer.identity()
+        return await self._cached_whoami(visitor.key, visitor.connection)
+
+    async def _own_identity(self) -> WhoAmI | None:
+        """The explorer's own identity (what a visitor's sign-in must not turn out to be)."""
+        own = self.explorer.connection
+        return None if own is None else await self._cached_whoami(SERVICE_ACCOUNT_KEY, own)
+
+    async def _cached_whoami(self, key: str, connection: Connection) -> WhoAmI:
+        """``SelfSubjectReview`` through ``connection``, trusted for REVIEW_TTL (bound tokens rotate)."""
         now = time.monotonic()
-        found = self._whoami.get(visitor.key)
+        found = self._whoami.get(key)
         if found is not None and now - found[1] <= REVIEW_TTL:
             return found[0]
         try:
-            who = await whoami_explained(visitor.connection)
+            who = await whoami_explained(connection)
         except ClusterError as exc:
             who = WhoAmI(None, str(exc))
         if len(self._whoami) > 4 * MAX_TOKEN_CONNECTIONS:
             self._whoami.clear()
-        self._whoami[visitor.key] = (who, now)
+        self._whoami[key] = (who, now)
         return who
 
     async def denied(self, visitor: Visitor, op: Operation, values: dict[str, str]) -> str | None:
@@ -465,26 +479,3 @@ def _verb(op: Operation) -> str | None:
             op.method
         )
     return action
-
-
-def identities_of(request: Request) -> Identities:
-    found: Identities = request.app.state.identities
-    return found
-
-
-async def visitor_of(request: Request) -> Visitor:
-    return await identities_of(request).visitor(request)
-
-
-async def connection_for(request: Request) -> Connection | None:
-    """The connection this visitor's requests must use; None when they may not send any."""
-    return (await visitor_of(request)).connection
-
-
-async def load_header_identity(request: Request) -> None:
-    """A route dependency of every page: who this visitor's requests run as, for the page header."""
-    identities = identities_of(request)
-    visitor = await identities.visitor(request)
-    request.state.visitor = visitor
-    request.state.whoami = await identities.whoami(visitor)
-    await identities.close_retired()

@@ -9,26 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
 
 from webexplorer.catalog import GVK, Catalog, CatalogError, Group, GroupVersion, Resource
-from webexplorer.explorer import Explorer
 from webexplorer.web import urls
-
-
-def explorer_of(request: Request) -> Explorer:
-    explorer: Explorer = request.app.state.explorer
-    return explorer
-
-
-def catalog_of(request: Request) -> Catalog:
-    """The current catalog, or a 503 page saying why there is none yet."""
-    explorer = explorer_of(request)
-    catalog = explorer.catalog
-    if catalog is None:
-        problem = explorer.catalog_problem() or "The API catalog has not been loaded yet."
-        raise HTTPException(503, f"The API catalog is not available: {problem} Try again in a moment.")
-    return catalog
 
 
 def check(value: str, valid: Callable[[str], bool], what: str) -> str:

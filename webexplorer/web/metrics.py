@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from webexplorer.metrics import CONTENT_TYPE_LATEST, exposition, observe_request
+from webexplorer.web.exposition import CONTENT_TYPE_LATEST, exposition, observe_request
+from webexplorer.web.state import State
 
 router = APIRouter()
 
@@ -29,8 +30,8 @@ UNMATCHED = "unmatched"
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(request: Request) -> Response:
-    body = exposition(request.app.state.explorer, getattr(request.app.state, "watches", None))
+async def metrics(state: State) -> Response:
+    body = exposition(state.explorer, state.watches)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

@@ -13,8 +13,9 @@ from fastapi.responses import HTMLResponse
 
 from webexplorer.catalog import CatalogError, Operation, Parameter
 from webexplorer.web import urls
-from webexplorer.web.lookup import catalog_of, check, group_version_of, kind_schema_url
+from webexplorer.web.lookup import check, group_version_of, kind_schema_url
 from webexplorer.web.resources import ACTION_LABELS
+from webexplorer.web.state import app_state
 from webexplorer.web.templating import Content, render_cached
 
 router = APIRouter()
@@ -37,7 +38,7 @@ async def operation_page(request: Request, group: str, version: str, operation_i
 
 
 async def _content(request: Request, group: str, version: str, operation_id: str) -> Content:
-    catalog = catalog_of(request)
+    catalog = app_state(request).catalog()
     g, gv = group_version_of(catalog, group, version)
     check(operation_id, urls.valid_operation_id, "operation id")
     try:

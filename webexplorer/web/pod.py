@@ -13,7 +13,7 @@ import os
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from webexplorer.explorer import Explorer
+from webexplorer.web.state import State
 from webexplorer.web.templating import render
 
 router = APIRouter()
@@ -23,7 +23,6 @@ FOLD_LINES = 12
 
 
 @router.get("/pod", response_class=HTMLResponse)
-async def this_pod(request: Request) -> HTMLResponse:
-    explorer: Explorer = request.app.state.explorer
-    info = explorer.podinfo.read(os.environ)
+async def this_pod(request: Request, state: State) -> HTMLResponse:
+    info = state.pod.read(os.environ)
     return render(request, "pod.html", {"info": info, "fold_lines": FOLD_LINES})

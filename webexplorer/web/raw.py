@@ -15,7 +15,6 @@ If-None-Match, and the linked HTML of large documents is cached per body, so a s
 from __future__ import annotations
 
 import contextlib
-from collections import OrderedDict
 from urllib.parse import quote
 
 import orjson
@@ -30,37 +29,14 @@ from webexplorer.catalog.operations import parse_path
 from webexplorer.catalog.schema import ref_name
 from webexplorer.source import Fetched, SourceError
 from webexplorer.web import rawdoc, urls
-from webexplorer.web.lookup import explorer_of
 from webexplorer.web.rawdoc import Linker
+from webexplorer.web.state import app_state
 from webexplorer.web.templating import render
 
 router = APIRouter()
 
 #: documents smaller than this are rendered on every request (cheaper than hashing them for a cache)
 CACHE_MIN_BYTES = 64 << 10
-CACHE_ENTRIES = 8
-
-
-class _RawCache:
-    """Recent bodies (by path and form, for If-None-Match) and rendered HTML (by body identity)."""
-
-    def __init__(self) -> None:
-        self.bodies: OrderedDict[tuple[str, bool], Fetched] = OrderedDict()
-        self.html: OrderedDict[tuple[str, bool, int, int, int], Markup] = OrderedDict()
-
-    @staticmethod
-    def _put(store: OrderedDict, key: object, value: object) -> None:  # type: ignore[type-arg]
-        store[key] = value
-        store.move_to_end(key)
-        while len(store) > CACHE_ENTRIES:
-            store.popitem(last=False)
-
-
-def _cache(request: Request) -> _RawCache:
-    cache = getattr(request.app.state, "raw_cache", None)
-    if cache is None:
-        cache = request.app.state.raw_cache = _RawCache()
-    return cache
 
 
 def _doc_group_version(segs: list[str]) -> tuple[str, str] | None:
@@ -121,19 +97,18 @@ def linker_for(segs: list[str], catalog: Catalog | None) -> Linker:
 
 
 async def _fetch(request: Request, segs: list[str], aggregated: bool) -> Fetched:
-    explorer = explorer_of(request)
+    state = app_state(request)
+    explorer = state.explorer
     source = explorer.source
-    if source is None:
-        raise HTTPException(503, "The explorer is still starting; try again in a moment.")
     path = "/" + "/".join(segs)
     fetch_path = path
-    catalog = explorer.catalog
+    catalog = explorer.store.current
     if segs[:2] == ["openapi", "v3"] and len(segs) > 2 and catalog is not None and catalog.v3_index:
         key = "/".join(segs[2:])
         entry = next((e for e in catalog.v3_index.entries if e.key == key), None)
         if entry is not None:
             fetch_path = entry.url  # the immutable ?hash= URL
-    cache = _cache(request)
+    cache = state.raw_cache
     cached = cache.bodies.get((path, aggregated))
     accept = AGGREGATED_ACCEPT if aggregated else "application/json"
     try:
@@ -143,7 +118,7 @@ async def _fetch(request: Request, segs: list[str], aggregated: bool) -> Fetched
     if got.status == 304 and cached is not None:
         return cached
     if got.status == 200 and got.etag:
-        cache._put(cache.bodies, (path, aggregated), got)
+        cache.bodies.put((path, aggregated), got)
     if got.status == 404 and not segs and explorer.offline and catalog is not None:
         return Fetched(200, _root_paths(catalog), {"content-type": "application/json"}, "/")
     return got
@@ -188,8 +163,8 @@ async def raw_page(
             media_type=got.content_type or "application/json",
             headers={"content-disposition": f'attachment; filename="{filename}"'},
         )
-    explorer = explorer_of(request)
-    html = _rendered(request, segs, want_aggregated, got, explorer.catalog)
+    explorer = app_state(request).explorer
+    html = _rendered(request, segs, want_aggregated, got, explorer.store.current)
     assembled = not segs and got.url == "/" and explorer.offline
     return render(
         request,
@@ -236,10 +211,11 @@ def _rendered(
     request: Request, segs: list[str], aggregated: bool, got: Fetched, catalog: Catalog | None
 ) -> Markup | None:
     key = None
-    cache = _cache(request)
+    state = app_state(request)
+    cache = state.raw_cache
     if len(got.body) >= CACHE_MIN_BYTES:
-        store = explorer_of(request).store
-        key = ("/".join(segs), aggregated, store.generation if store else 0, len(got.body), hash(got.body))
+        generation = state.explorer.store.generation
+        key = ("/".join(segs), aggregated, generation, len(got.body), hash(got.body))
         hit = cache.html.get(key)
         if hit is not None:
             return hit
@@ -249,15 +225,15 @@ def _rendered(
         return None
     html = rawdoc.linked_json(text, linker_for(segs, catalog))
     if key is not None:
-        cache._put(cache.html, key, html)
+        cache.html.put(key, html)
     return html
 
 
 async def _object_read(request: Request, segs: list[str], namespace: str, name: str) -> Response:
     """A path that reads objects: name the operation that does it, never send it from here."""
-    explorer = explorer_of(request)
+    explorer = app_state(request).explorer
     path = "/" + "/".join(segs)
-    catalog = explorer.catalog
+    catalog = explorer.store.current
     ops: list[tuple[Operation, dict[str, str]]] = []
     gv: tuple[str, str] | None = None
     if segs[0] == "api" and len(segs) > 2:

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webexplorer.catalog import Catalog, CatalogError, Operation, Resource, Subresource
-from webexplorer.web.lookup import catalog_of, kind_schema_url, resource_of
+from webexplorer.web.lookup import kind_schema_url, resource_of
+from webexplorer.web.state import app_state
 from webexplorer.web.templating import Content, render_cached
 
 router = APIRouter()
@@ -77,7 +78,7 @@ async def resource_page(request: Request, group: str, version: str, resource: st
 
 
 async def _content(request: Request, group: str, version: str, resource: str) -> Content:
-    catalog = catalog_of(request)
+    catalog = app_state(request).catalog()
     g, gv, r = resource_of(catalog, group, version, resource)
     problem = None
     operations: list[Operation] = []

@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse
 
 from webexplorer.catalog import GVK, Catalog, CatalogError, Field, FieldTree, Resource
 from webexplorer.web import urls
-from webexplorer.web.lookup import catalog_of, check, group_version_of
+from webexplorer.web.lookup import check, group_version_of
+from webexplorer.web.state import app_state
 from webexplorer.web.templating import Content, render_cached
 
 router = APIRouter()
@@ -71,7 +72,7 @@ async def _page(request: Request, group: str, version: str, name: str, path: str
 
 
 async def _content(request: Request, group: str, version: str, name: str, path: str) -> Content:
-    catalog = catalog_of(request)
+    catalog = app_state(request).catalog()
     g, gv = group_version_of(catalog, group, version)
     check(name, urls.valid_schema_name, "kind or definition name")
     if path:

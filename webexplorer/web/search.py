@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webexplorer.catalog import SearchResults
-from webexplorer.web.lookup import explorer_of
+from webexplorer.web.state import State
 from webexplorer.web.templating import Content, render_cached
 
 router = APIRouter()
@@ -18,18 +18,15 @@ LIVE_LIMIT = 8
 
 
 @router.get("/search", response_class=HTMLResponse)
-async def search_page(request: Request, q: str = "", partial: str = "") -> HTMLResponse:
+async def search_page(request: Request, state: State, q: str = "", partial: str = "") -> HTMLResponse:
     query = q.strip()[:MAX_QUERY]
     live = partial == "1"
-    explorer = explorer_of(request)
+    store = state.explorer.store
     limit = LIVE_LIMIT if live else PAGE_LIMIT
-    index = explorer.store.search_index if explorer.store is not None else None
+    index = store.search_index
 
     async def content() -> Content:
-        if explorer.store is None or not query:
-            results = SearchResults(query)
-        else:
-            results = explorer.store.search(query, limit=limit)
+        results = store.search(query, limit=limit) if query else SearchResults(query)
         return Content({"results": results, "live": live, "limit": limit})
 
     return await render_cached(

@@ -27,9 +27,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from webexplorer import __version__
+from webexplorer.explorer import Explorer
 from webexplorer.web.assets import static_url
 from webexplorer.web.csrf import csrf_token
 from webexplorer.web.pagecache import CachedContent, PageCache
+from webexplorer.web.state import app_state
 from webexplorer.web.urls import TEMPLATE_GLOBALS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -75,12 +77,18 @@ def _json_text(value: Any) -> str:
 ENV = _environment()
 
 
+def _explorer_or_none(request: Request) -> Explorer | None:
+    """The explorer for the page shell, which is also drawn around the 503 page shown before start."""
+    slot = app_state(request).slot
+    return slot.explorer if slot.started else None
+
+
 def _base_context(request: Request) -> dict[str, Any]:
     """What the page shell (``base.html``) reads about this request and visitor."""
     visitor = getattr(request.state, "visitor", None)  # set by web/identity.load_header_identity
     return {
         "request": request,
-        "explorer": getattr(request.app.state, "explorer", None),
+        "explorer": _explorer_or_none(request),
         "visitor": visitor,
         "visitor_whoami": getattr(request.state, "whoami", None),
         "signout_csrf": csrf_token(request) if visitor is not None and visitor.signed_in else "",
@@ -123,14 +131,14 @@ class Content:
 
 
 def page_cache_of(request: Request) -> PageCache | None:
-    cache: PageCache | None = getattr(request.app.state, "page_cache", None)
-    return cache if cache is not None and cache.enabled else None
+    cache = app_state(request).page_cache
+    return cache if cache.enabled else None
 
 
 def catalog_generation(request: Request) -> int | None:
     """The current catalog's generation, or None while there is no catalog (nothing to key content on)."""
-    explorer = getattr(request.app.state, "explorer", None)
-    store = getattr(explorer, "store", None)
+    explorer = _explorer_or_none(request)
+    store = explorer.store if explorer is not None else None
     if store is None or store.current is None:
         return None
     generation: int = store.generation
@@ -205,7 +213,7 @@ def _parent_of(template: str) -> str | None:
 
 
 def _nobody(request: Request) -> dict[str, Any]:
-    return {"request": request, "explorer": getattr(request.app.state, "explorer", None), **_NOBODY}
+    return {"request": request, "explorer": _explorer_or_none(request), **_NOBODY}
 
 
 def _render_nobody(request: Request, template: str, context: dict[str, Any]) -> str:

@@ -38,12 +38,13 @@ from webexplorer.tryout.segments import SegmentError, build_path, check_segment
 from webexplorer.tryout.share import form_from_fields, prefill, share_query
 from webexplorer.tryout.skeleton import strip_live_object
 from webexplorer.web import lookup, urls
-from webexplorer.web.answers import AnswerSeals, AnswerStore, StoredAnswer
+from webexplorer.web.answers import StoredAnswer
 from webexplorer.web.csrf import csrf_problem, csrf_token, same_origin_problem, session_id
-from webexplorer.web.identity import connection_for, identities_of, visitor_of
+from webexplorer.web.state import app_state
 from webexplorer.web.templating import ENV, render
 from webexplorer.web.tryout_form import FormView, build_form, url_try, url_try_view
-from webexplorer.web.watches import WatchRegistry, stream_watch
+from webexplorer.web.visitors import connection_for, identities_of, visitor_of
+from webexplorer.web.watches import stream_watch
 
 router = APIRouter()
 audit = logging.getLogger("webexplorer.audit")
@@ -64,7 +65,7 @@ SEALED_FORM_LIMIT = 2 << 20
 async def _operation(
     request: Request, group: str, version: str, operation_id: str
 ) -> tuple[Catalog, Operation]:
-    catalog = lookup.catalog_of(request)
+    catalog = app_state(request).catalog()
     g, _ = lookup.group_version_of(catalog, group, version)
     lookup.check(operation_id, urls.valid_operation_id, "operation id")
     try:
@@ -80,7 +81,7 @@ async def _operation(
 
 
 def _explorer(request: Request) -> Explorer:
-    return lookup.explorer_of(request)
+    return app_state(request).explorer
 
 
 def _is_htmx(request: Request) -> bool:
@@ -188,7 +189,7 @@ async def send(request: Request, group: str, version: str, operation_id: str) ->
     cmds = commands(planned, connection.server_url, target, authenticated=connection.mode != "server")
     base = {"plan": planned, "commands": cmds, "share_url": share, "tryform": tryform}
     if planned.watch:
-        registered = request.app.state.watches.register(session_id(request), planned)
+        registered = app_state(request).watches.register(session_id(request), planned)
         if isinstance(registered, str):
             refusal = planning.Refusal(registered, 429)
             return await _respond(request, catalog, op, group, version, fields, {"refusal": refusal}, 429)
@@ -219,7 +220,7 @@ async def send(request: Request, group: str, version: str, operation_id: str) ->
         yaml=not later,
     )
     await _log_write(request, planned, reply.status, answer.audit_id)
-    store: AnswerStore = request.app.state.answers
+    store = app_state(request).answers
     download = store.put(
         StoredAnswer(
             session_id(request), reply.body, answer.content_type or "application/octet-stream", _filename(op)
@@ -228,7 +229,7 @@ async def send(request: Request, group: str, version: str, operation_id: str) ->
     schema = await _explain_target(catalog, answer.value, answer.size)
     sealed = ""
     if later and (answer.yaml_later or schema is not None):
-        seals: AnswerSeals = request.app.state.answer_seals
+        seals = app_state(request).answer_seals
         sealed = seals.seal(session_id(request), reply.body)
     context = {
         **base,
@@ -387,7 +388,7 @@ async def later_view(request: Request, view: str) -> Response:
     fields = await _read_form(request, SEALED_FORM_LIMIT, "That is not an answer of this explorer.")
     if isinstance(fields, planning.Refusal):
         raise HTTPException(fields.status, fields.reason)
-    seals: AnswerSeals = request.app.state.answer_seals
+    seals = app_state(request).answer_seals
     body = seals.open(dict(fields).get("answer", ""), session_id(request))
     context: dict[str, Any] = {"view": view, "problem": None, "v": None, "explained": None}
     if body is None:
@@ -399,7 +400,7 @@ async def later_view(request: Request, view: str) -> Response:
         context["v"] = yaml_view(orjson.loads(body))
     else:
         value = orjson.loads(body)
-        target = await _explain_target(lookup.catalog_of(request), value, len(body))
+        target = await _explain_target(app_state(request).catalog(), value, len(body))
         if target is None:
             context["problem"] = "The API catalog no longer has a schema for this kind."
         else:
@@ -431,7 +432,7 @@ async def _log_write(
 
 @router.get("/try/answer/{key}")
 async def download(request: Request, key: str) -> Response:
-    store: AnswerStore = request.app.state.answers
+    store = app_state(request).answers
     found = store.get(key, session_id(request))
     if found is None:
         raise HTTPException(404, "This answer is no longer kept (answers are kept for a while, per visitor).")
@@ -465,7 +466,7 @@ async def suggest_namespaces(request: Request) -> Response:
 @router.get("/try/suggest/names/{group}/{version}/{resource}")
 async def suggest_names(request: Request, group: str, version: str, resource: str) -> Response:
     connection = await _suggestions_allowed(request)
-    catalog = lookup.catalog_of(request)
+    catalog = app_state(request).catalog()
     _, _, r = lookup.resource_of(catalog, group, version, resource)
     namespace = request.query_params.get("p.namespace", "")
     base = r.base_path
@@ -509,7 +510,7 @@ def _render_fragment(template: str, context: dict[str, object]) -> str:
 
 @router.get("/try/watch/{key}")
 async def watch_stream(request: Request, key: str) -> Response:
-    registry: WatchRegistry = request.app.state.watches
+    registry = app_state(request).watches
     watch = registry.claim(key, session_id(request))
     connection = await connection_for(request)
     if watch is None or connection is None:
@@ -527,7 +528,7 @@ async def watch_stop(request: Request, key: str) -> Response:
     problem = same_origin_problem(request) or csrf_problem(request, request.headers.get("x-csrf-token", ""))
     if problem is not None:
         raise HTTPException(403, problem)
-    registry: WatchRegistry = request.app.state.watches
+    registry = app_state(request).watches
     watch = registry.get(key, session_id(request))
     if watch is not None:
         watch.stop.set()

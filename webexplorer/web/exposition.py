@@ -23,7 +23,7 @@ set; status codes; status classes. A visitor cannot create a new time series by 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -39,9 +39,8 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from webexplorer import __version__
-
-if TYPE_CHECKING:
-    from webexplorer.explorer import Explorer
+from webexplorer.explorer import Explorer
+from webexplorer.web.readiness import readiness
 
 __all__ = [
     "CONTENT_TYPE_LATEST",
@@ -126,7 +125,7 @@ class _Watches(Protocol):
 class ExplorerCollector:
     """Figures read from one app's state at scrape time (see the module docstring)."""
 
-    def __init__(self, explorer: Explorer, watches: _Watches | None) -> None:
+    def __init__(self, explorer: Explorer, watches: _Watches) -> None:
         self.explorer = explorer
         self.watches = watches
 
@@ -148,25 +147,25 @@ class ExplorerCollector:
             "catalog, 'unchanged' found nothing new, 'failed' got no usable answer.",
             labels=["result"],
         )
-        counts = store.refresh_counts if store is not None else {}
+        counts = store.refresh_counts
         for result in ("changed", "unchanged", "failed"):
             refreshes.add_metric([result], counts.get(result, 0))
         yield refreshes
         yield GaugeMetricFamily(
             "webexplorer_catalog_generation",
             "How many catalogs have been built since start (grows by one each time the API changes).",
-            value=store.generation if store is not None else 0,
+            value=store.generation,
         )
         yield GaugeMetricFamily(
-            "webexplorer_ready", "1 when /readyz answers ok.", value=1 if explorer.readiness()[0] else 0
+            "webexplorer_ready", "1 when /readyz answers ok.", value=1 if readiness(explorer)[0] else 0
         )
         yield GaugeMetricFamily(
             "webexplorer_watches_open",
             "Try-it watches open now (streamed to a browser, or registered and about to be).",
-            value=self.watches.open_count if self.watches is not None else 0,
+            value=self.watches.open_count,
         )
 
 
-def exposition(explorer: Explorer, watches: _Watches | None) -> bytes:
+def exposition(explorer: Explorer, watches: _Watches) -> bytes:
     """The whole ``/metrics`` body: this process's events, then this app's state."""
     return generate_latest(REGISTRY) + generate_latest(ExplorerCollector(explorer, watches))

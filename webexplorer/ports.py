@@ -1,4 +1,6 @@
-"""Loopback port helpers shared by the sandbox, the tests and the app.
+"""Loopback port helpers shared by the sandbox, the tests and the server (``--port 0``).
+
+A module of its own, below both, so the server does not import the test harness to pick a port.
 
 Everything the project runs for tests listens on 127.0.0.1 only, on ports the kernel hands out, so that
 parallel runs (two developers, CI next to a developer's sandbox) never collide on a fixed number.

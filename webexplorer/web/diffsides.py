@@ -1,0 +1,84 @@
+"""The sides ``/diff`` can compare, and each side's API surface, computed once (per catalog generation
+for ``current``).
+
+The sides are chosen from a fixed list — ``current`` (what the explorer serves), ``embedded`` (the
+snapshot shipped in the package) and ``snapshot-N`` for each file the operator named with
+``--compare-snapshots`` — never a path from the query. Reading a side loads every OpenAPI document it
+has, which is why its surface is kept here, in the app state (:mod:`.state`), between requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import HTTPException
+
+from webexplorer.catalog import CatalogError, SnapshotSource, build_catalog, embedded_snapshot_path
+from webexplorer.catalog.diff import ApiSurface, surface_of
+from webexplorer.explorer import Explorer
+from webexplorer.source import SourceError
+from webexplorer.web.lifecycle import ExplorerSlot
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    key: str
+    label: str
+    path: Path | None  # None: the catalog the explorer serves
+
+
+class DiffSides:
+    """The sides a diff can compare, and their surfaces, computed once each (per catalog generation
+    for ``current``)."""
+
+    def __init__(self, slot: ExplorerSlot) -> None:
+        self._slot = slot
+        self._surfaces: dict[tuple[str, int], ApiSurface] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def explorer(self) -> Explorer:
+        return self._slot.explorer
+
+    def sides(self) -> list[Side]:
+        out = [
+            Side("current", f"current: {self.explorer.connection_label}", None),
+            Side("embedded", "embedded snapshot", embedded_snapshot_path()),
+        ]
+        for i, path in enumerate(self.explorer.settings.compare_snapshots, start=1):
+            out.append(Side(f"snapshot-{i}", f"snapshot {path.name}", path))
+        return out
+
+    def side(self, key: str) -> Side:
+        found = next((s for s in self.sides() if s.key == key), None)
+        if found is None:
+            raise HTTPException(400, f"{key[:40]!r} is not one of the APIs this page can compare.")
+        return found
+
+    async def surface(self, side: Side) -> ApiSurface:
+        store = self.explorer.store
+        generation = store.generation if side.path is None else 0
+        cached = self._surfaces.get((side.key, generation))
+        if cached is not None:
+            return cached
+        async with self._locks.setdefault(side.key, asyncio.Lock()):
+            cached = self._surfaces.get((side.key, generation))
+            if cached is not None:
+                return cached
+            if side.path is None:
+                catalog = store.current
+                if catalog is None:
+                    raise HTTPException(503, "The API catalog is not ready yet; try again in a moment.")
+            else:
+                try:
+                    source = SnapshotSource(side.path)
+                    catalog = await build_catalog(source)
+                except (SourceError, CatalogError, OSError) as exc:
+                    raise HTTPException(503, f"The {side.label} cannot be read: {exc}") from exc
+            surface = await surface_of(catalog, side.label)
+            for key in [k for k in self._surfaces if k[0] == side.key]:
+                del self._surfaces[key]
+            self._surfaces[(side.key, generation)] = surface
+            return surface

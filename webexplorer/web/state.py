@@ -1,0 +1,95 @@
+"""The app's state: one frozen, typed object, built eagerly by ``create_app``, read through one dependency.
+
+Everything a route needs between requests is a field here — the explorer (through its
+:class:`~.lifecycle.ExplorerSlot`, filled by the lifespan), whose rights requests use, the caches, the
+watch registry, the Downward-API reader — so a reader of a route sees where each thing comes from, and
+nothing is created lazily on first use. Routes take ``state: State`` (a FastAPI dependency); code that
+has only the request (templating, guards) calls :func:`app_state`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from webexplorer.catalog import Catalog, CatalogNotReady
+from webexplorer.explorer import Explorer
+from webexplorer.podinfo import PodInfoReader
+from webexplorer.settings import Settings
+from webexplorer.web.answers import AnswerSeals, AnswerStore
+from webexplorer.web.diffsides import DiffSides
+from webexplorer.web.identity import Identities
+from webexplorer.web.lifecycle import ExplorerSlot
+from webexplorer.web.pagecache import PageCache
+from webexplorer.web.rawcache import RawCache
+from webexplorer.web.watches import WatchRegistry
+
+#: the attribute of ``app.state`` that holds the :class:`AppState` (the only one the explorer sets)
+ATTRIBUTE = "webexplorer"
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    settings: Settings
+    slot: ExplorerSlot
+    #: whose rights each request uses (web/identity.py)
+    identities: Identities
+    #: try-it answer bodies kept for download
+    answers: AnswerStore
+    #: try-it answers sealed into the page for the later views
+    answer_seals: AnswerSeals
+    #: rendered page content per catalog generation
+    page_cache: PageCache
+    watches: WatchRegistry
+    #: raw documents' bodies and rendered HTML
+    raw_cache: RawCache
+    #: the sides of /diff and their surfaces
+    diff_sides: DiffSides
+    #: the Downward API of the pod the explorer runs in (the "This pod" page)
+    pod: PodInfoReader
+
+    @classmethod
+    def build(cls, settings: Settings) -> AppState:
+        slot = ExplorerSlot()
+        return cls(
+            settings=settings,
+            slot=slot,
+            identities=Identities(settings, slot),
+            answers=AnswerStore(),
+            answer_seals=AnswerSeals(settings.secret_key),
+            page_cache=PageCache(int(settings.page_cache_mib * (1 << 20))),
+            watches=WatchRegistry(
+                settings.max_watches, settings.max_watches_per_visitor, settings.secret_key
+            ),
+            raw_cache=RawCache(),
+            diff_sides=DiffSides(slot),
+            pod=PodInfoReader(settings.podinfo_dir),
+        )
+
+    @property
+    def explorer(self) -> Explorer:
+        """The running explorer (a 503 page before the lifespan opened it)."""
+        return self.slot.explorer
+
+    def catalog(self) -> Catalog:
+        """The current catalog, or a 503 page saying why there is none yet: the one accessor pages use."""
+        explorer = self.explorer
+        try:
+            return explorer.catalog
+        except CatalogNotReady:
+            problem = explorer.catalog_problem() or "The API catalog has not been loaded yet."
+            raise HTTPException(
+                503, f"The API catalog is not available: {problem} Try again in a moment."
+            ) from None
+
+
+def app_state(request: Request) -> AppState:
+    """The state of the app serving ``request`` (also the FastAPI dependency behind :data:`State`)."""
+    state = getattr(request.app.state, ATTRIBUTE)
+    assert isinstance(state, AppState)
+    return state
+
+
+State = Annotated[AppState, Depends(app_state)]
