@@ -145,6 +145,8 @@ def test_no_import_cycles_not_even_type_level() -> None:
 
 def test_the_checks_can_fail() -> None:
     """The reader and the cycle finder catch what they are for, on made-up input."""
-    table = read_table(f"{SECTION}\n\n| layer | may | must not |\n|---|---|---|\n| `catalog/` | `source` | `httpx` |\n")
+    table = read_table(
+        f"{SECTION}\n\n| layer | may | must not |\n|---|---|---|\n| `catalog/` | `source` | `httpx` |\n"
+    )
     assert table == {"catalog": ({"source"}, {"httpx"})}
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

@@ -14,10 +14,10 @@ Memory is bounded: parsed v3 documents are evicted least recently used once thei
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
+from ..lru import LRU
 from ..source import DocumentSource
 from .apidoc import ApiDocument
 from .errors import CatalogError
@@ -55,8 +55,8 @@ class DocumentCache:
     def __init__(self, source: DocumentSource, *, budget_bytes: int = 64 << 20) -> None:
         self.source = source
         self.budget_bytes = budget_bytes
-        self._v3: OrderedDict[str, tuple[ApiDocument, int]] = OrderedDict()
-        self._v3_bytes = 0
+        #: parsed documents by URL, weighed by the size of the body they were parsed from
+        self._v3: LRU[str, tuple[ApiDocument, int]] = LRU(max_weight=budget_bytes, weigh=lambda hit: hit[1])
         self._inflight: dict[str, asyncio.Future[ApiDocument]] = {}
         self._v2: ApiDocument | None = None
         self._v2_etag: str | None = None
@@ -86,10 +86,7 @@ class DocumentCache:
 
     def cached_v3(self, url: str) -> ApiDocument | None:
         hit = self._v3.get(url)
-        if hit is None:
-            return None
-        self._v3.move_to_end(url)
-        return hit[0]
+        return None if hit is None else hit[0]
 
     async def v3(self, entry: V3Entry) -> ApiDocument:
         """The document of one index entry, from the cache or fetched once however many ask."""
@@ -130,17 +127,12 @@ class DocumentCache:
         return doc
 
     def _store(self, url: str, doc: ApiDocument, size: int) -> None:
-        self._v3[url] = (doc, size)
-        self._v3_bytes += size
-        while self._v3_bytes > self.budget_bytes and len(self._v3) > 1:
-            _, (_, old_size) = self._v3.popitem(last=False)
-            self._v3_bytes -= old_size
+        self._v3.put(url, (doc, size))
 
     def retain(self, urls: set[str]) -> None:
         """Forget v3 documents whose URL the current index no longer names (their hash changed)."""
         for url in [u for u in self._v3 if u not in urls]:
-            _, size = self._v3.pop(url)
-            self._v3_bytes -= size
+            self._v3.pop(url)
 
     @property
     def v3_loaded(self) -> int:
