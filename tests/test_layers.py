@@ -51,7 +51,8 @@ def imports_of(path: Path, known: dict[str, Path]) -> Iterator[str]:
 
 
 def layer_of(module: str) -> str:
-    """``webexplorer.web.urls`` → ``web``; ``webexplorer.explorer`` → ``explorer``; the package → ``webexplorer``."""
+    """``webexplorer.web.urls`` → ``web``, ``webexplorer.explorer`` → ``explorer``, the package itself →
+    ``webexplorer``."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else "webexplorer"
 
@@ -83,7 +84,7 @@ def test_the_table_is_read_and_names_every_layer() -> None:
 @pytest.mark.parametrize("module", sorted(KNOWN))
 def test_imports_follow_the_table(module: str) -> None:
     own = layer_of(module)
-    allowed, forbidden = TABLE[own] if own in TABLE else (set(), set())
+    allowed, forbidden = TABLE.get(own, (set(), set()))
     wrong = []
     for target in imports_of(KNOWN[module], KNOWN):
         top = target.split(".")[0]

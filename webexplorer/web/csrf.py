@@ -27,6 +27,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from webexplorer.web.asgi import Header, adding_headers
+
 COOKIE = "webexplorer_session"
 SCOPE_KEY = "webexplorer.session"
 _SID = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -65,14 +67,15 @@ class SessionMiddleware:
         state: dict[str, Any] = {"id": sid, "new": sid is None, "used": False, "sessions": self.sessions}
         scope[SCOPE_KEY] = state
 
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and state["new"] and state["used"]:
-                secure = "; Secure" if cookie_is_secure(scope, self.always_secure) else ""
-                cookie = f"{COOKIE}={state['id']}; Path=/; HttpOnly; SameSite=Strict{secure}"
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
-            await send(message)
+        def cookie(_start: Message) -> list[Header]:
+            if not (state["new"] and state["used"]):
+                return []
+            secure = "; Secure" if cookie_is_secure(scope, self.always_secure) else ""
+            return [
+                (b"set-cookie", f"{COOKIE}={state['id']}; Path=/; HttpOnly; SameSite=Strict{secure}".encode())
+            ]
 
-        await self.app(scope, receive, send_with_cookie)
+        await self.app(scope, receive, adding_headers(send, cookie))
 
 
 def cookie_is_secure(scope: Scope, always: bool) -> bool:

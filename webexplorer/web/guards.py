@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from webexplorer.web.asgi import Header, adding_headers
+
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
@@ -85,15 +87,11 @@ class GuardMiddleware:
                 await _refuse_host(send, host)
                 return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
-                message["headers"] = headers
-            await send(message)
+        def security_headers(start: Message) -> list[Header]:
+            present = {name.lower() for name, _ in start.get("headers", [])}
+            return [h for h in SECURITY_HEADERS if h[0] not in present]
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, adding_headers(send, security_headers))
 
 
 async def _refuse_host(send: Send, host: str | None) -> None:

@@ -44,6 +44,7 @@ from webexplorer.cluster import ClusterError, Connection, UnauthorizedError
 from webexplorer.cluster.whoami import WhoAmI, whoami_explained
 from webexplorer.explorer import Explorer
 from webexplorer.settings import Settings
+from webexplorer.web.asgi import Header, adding_headers
 from webexplorer.web.csrf import cookie_is_secure
 from webexplorer.web.lifecycle import ExplorerSlot
 from webexplorer.web.sealing import Sealer
@@ -143,16 +144,14 @@ class SignInCookieMiddleware:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and _COOKIE_UPDATE in scope:
-                value = scope[_COOKIE_UPDATE]
-                header = cookie_header(
-                    value or "", secure=cookie_is_secure(scope, self.always_secure), clear=value is None
-                )
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", header.encode())]
-            await send(message)
+        def cookie(_start: Message) -> list[Header]:
+            if _COOKIE_UPDATE not in scope:
+                return []
+            value = scope[_COOKIE_UPDATE]
+            secure = cookie_is_secure(scope, self.always_secure)
+            return [(b"set-cookie", cookie_header(value or "", secure=secure, clear=value is None).encode())]
 
-        await self.app(scope, receive, send_with_cookie)
+        await self.app(scope, receive, adding_headers(send, cookie))
 
 
 def _cookie_value(request: Request) -> str | None:

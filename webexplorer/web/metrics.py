@@ -21,6 +21,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from webexplorer.web.asgi import Header, adding_headers
 from webexplorer.web.exposition import CONTENT_TYPE_LATEST, exposition, observe_request
 from webexplorer.web.state import State
 
@@ -56,20 +57,15 @@ class MetricsMiddleware:
         started = time.perf_counter()
         status = 500  # what the client gets if the app fails before answering
 
-        async def send_and_note_status(message: Message) -> None:
+        def timing(start: Message) -> list[Header]:
             nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                # One clock for both figures: the histogram and the Server-Timing header that browsers,
-                # the crawl test and the benchmarks read (a page is rendered before its headers go out).
-                ms = (time.perf_counter() - started) * 1000
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"server-timing", f"app;dur={ms:.2f}".encode()),
-                ]
-            await send(message)
+            status = start["status"]
+            # One clock for both figures: the histogram and the Server-Timing header that browsers,
+            # the crawl test and the benchmarks read (a page is rendered before its headers go out).
+            ms = (time.perf_counter() - started) * 1000
+            return [(b"server-timing", f"app;dur={ms:.2f}".encode())]
 
         try:
-            await self.app(scope, receive, send_and_note_status)
+            await self.app(scope, receive, adding_headers(send, timing))
         finally:
             observe_request(route_label(scope), scope["method"], status, time.perf_counter() - started)
