@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -127,7 +127,7 @@ def crd_manifest(group: str, kind: str, fields: int = 50) -> dict[str, Any]:
                     "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
                 },
             }
-    status = {f"status{i}": {"type": "string"} for i in range(8)}
+    status: dict[str, Any] = {f"status{i}": {"type": "string"} for i in range(8)}
     status["conditions"] = {
         "type": "array",
         "items": {
@@ -513,7 +513,7 @@ class Prober:
                 self.samples.append((started, time.perf_counter() - started, status))
                 self._stop.wait(self.interval)
 
-    def __enter__(self) -> Prober:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

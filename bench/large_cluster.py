@@ -98,7 +98,10 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
                 group, kind = crd_name(crds - 1)
                 for path in (f"/g/{group}", f"/schema/{group}/v1/{kind}/spec", "/search?q=field01"):
                     # the API server publishes a CRD's OpenAPI a moment after its discovery entry
-                    wait_until(lambda p=path: client.get(p).status_code == 200, timeout=120, what=path)
+                    def answers(p: str = path) -> bool:
+                        return client.get(p).status_code == 200
+
+                    wait_until(answers, timeout=120, what=path)
             data["indexed_after_s"] = wait_indexed(explorer.url)
             progress(f"{crds} CRDs: page mix")
             data["big"] = page_mix(explorer.url, workdir, seconds=seconds, rounds=rounds)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from bench._common import (
     PAGE_MIX,
@@ -45,7 +46,7 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
     return summarize(mix)
 
 
-def summarize(mix: dict) -> Result:
+def summarize(mix: dict[str, Any]) -> Result:
     single, loaded = mix["wrk_1"], mix["wrk_8"]
     errors = single["errors"] + loaded["errors"]
     return Result(

@@ -61,10 +61,6 @@ class DocumentCache:
         self._v2: ApiDocument | None = None
         self._v2_etag: str | None = None
         self._v2_lock = asyncio.Lock()
-        #: bytes of document bodies received since start (for figures and the status page)
-        self.bytes_fetched = 0
-        #: number of document fetches made
-        self.fetches = 0
         #: the status of the last /openapi/v3 answer (304 tells "unchanged" from 404 "no v3")
         self.last_index_status = 0
 
@@ -74,8 +70,6 @@ class DocumentCache:
         """``/openapi/v3``; None when the server has no v3 (404) or answered 304 to ``etag``."""
         got = await self.source.fetch(V3_INDEX_PATH, etag=etag)
         self.last_index_status = got.status
-        self.fetches += 1
-        self.bytes_fetched += len(got.body)
         if got.status in (304, 404):
             return None
         if got.status != 200:
@@ -112,8 +106,6 @@ class DocumentCache:
 
     async def _fetch_v3(self, entry: V3Entry) -> ApiDocument:
         got = await self.source.fetch(entry.url)
-        self.fetches += 1
-        self.bytes_fetched += len(got.body)
         if got.status != 200:
             raise CatalogError(
                 f"OpenAPI v3 document {entry.key} answered HTTP {got.status}",
@@ -134,10 +126,6 @@ class DocumentCache:
         for url in [u for u in self._v3 if u not in urls]:
             self._v3.pop(url)
 
-    @property
-    def v3_loaded(self) -> int:
-        return len(self._v3)
-
     # ------------------------------------------------------------------------------------- v2
 
     @property
@@ -150,8 +138,6 @@ class DocumentCache:
             if self._v2 is not None and not revalidate:
                 return self._v2
             got = await self.source.fetch(V2_PATH, etag=self._v2_etag if self._v2 is not None else None)
-            self.fetches += 1
-            self.bytes_fetched += len(got.body)
             if got.status == 304 and self._v2 is not None:
                 return self._v2
             if got.status != 200:
