@@ -27,14 +27,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from webexplorer.web.asgi import Header, adding_headers
+from webexplorer.web.asgi import Header, HttpMiddleware, adding_headers
 
 COOKIE = "webexplorer_session"
 SCOPE_KEY = "webexplorer.session"
 _SID = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
-class Sessions:
+class Sessions(HttpMiddleware):
     """Signs and checks CSRF tokens with one key (from ``--secret-key``, else random per process)."""
 
     def __init__(self, secret_key: str | None) -> None:
@@ -47,20 +47,17 @@ class Sessions:
         return bool(token) and hmac.compare_digest(self.token(session_id), token)
 
 
-class SessionMiddleware:
+class SessionMiddleware(HttpMiddleware):
     """Gives every request a session id (from the cookie, else a new one) and sets the cookie on the
     answer when the page used it (see :func:`session_id`). It holds the app's :class:`Sessions` (the
     token key), which the checks below read from the request it passed on."""
 
     def __init__(self, app: ASGIApp, sessions: Sessions, always_secure: bool = False) -> None:
-        self.app = app
+        super().__init__(app)
         self.sessions = sessions
         self.always_secure = always_secure
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         sid = _cookie_sid(scope)
         # a new visitor's id is drawn only when a page uses it (session_id): most answers never do, and
         # drawing it is a system call per request

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from webexplorer.web.asgi import Header, adding_headers
+from webexplorer.web.asgi import Header, HttpMiddleware, adding_headers
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -50,7 +50,7 @@ def host_without_port(host: str) -> str:
     return host
 
 
-class HostAllowList:
+class HostAllowList(HttpMiddleware):
     """Which ``Host`` header values the explorer answers to."""
 
     def __init__(self, extra: Iterable[str] = ()) -> None:
@@ -66,17 +66,14 @@ class HostAllowList:
         return host_without_port(host_header) in self._hosts
 
 
-class GuardMiddleware:
+class GuardMiddleware(HttpMiddleware):
     """Host allow-list plus security headers, for HTTP requests."""
 
     def __init__(self, app: ASGIApp, allowed: HostAllowList) -> None:
-        self.app = app
+        super().__init__(app)
         self.allowed = allowed
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] not in PROBE_PATHS:
             host = None
             for name, value in scope["headers"]:

@@ -44,7 +44,7 @@ from webexplorer.cluster import ClusterError, Connection, UnauthorizedError
 from webexplorer.cluster.whoami import WhoAmI, whoami_explained
 from webexplorer.explorer import Explorer
 from webexplorer.settings import Settings
-from webexplorer.web.asgi import Header, adding_headers
+from webexplorer.web.asgi import Header, HttpMiddleware, adding_headers
 from webexplorer.web.csrf import cookie_is_secure
 from webexplorer.web.lifecycle import ExplorerSlot
 from webexplorer.web.sealing import Sealer
@@ -79,7 +79,7 @@ class SignIn:
     last_seen: float
 
 
-class TokenSealer:
+class TokenSealer(HttpMiddleware):
     """Seals a sign-in into a cookie value and opens it again (:class:`~.sealing.Sealer`). Any change to
     the value makes opening fail; nothing is kept server-side."""
 
@@ -132,17 +132,14 @@ def _token_replaced(who: WhoAmI) -> str:
     )
 
 
-class SignInCookieMiddleware:
+class SignInCookieMiddleware(HttpMiddleware):
     """Writes the sign-in cookie a route asked for (``set_signin_cookie``) on the answer's headers."""
 
     def __init__(self, app: ASGIApp, always_secure: bool = False) -> None:
-        self.app = app
+        super().__init__(app)
         self.always_secure = always_secure
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
 
         def cookie(_start: Message) -> list[Header]:
             if _COOKIE_UPDATE not in scope:

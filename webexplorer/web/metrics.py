@@ -19,9 +19,9 @@ import time
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from webexplorer.web.asgi import Header, adding_headers
+from webexplorer.web.asgi import Header, HttpMiddleware, adding_headers
 from webexplorer.web.exposition import CONTENT_TYPE_LATEST, exposition, observe_request
 from webexplorer.web.state import State
 
@@ -43,17 +43,11 @@ def route_label(scope: Scope) -> str:
     return path if isinstance(path, str) and path else UNMATCHED
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(HttpMiddleware):
     """Counts HTTP requests by route template, method and status, times them, and tells the client the
     time in ``Server-Timing: app;dur=<ms>``."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500  # what the client gets if the app fails before answering
 
