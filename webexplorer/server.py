@@ -1,5 +1,14 @@
 """Running the explorer under uvicorn from the ``webexplorer`` command.
 
+Idle connections (``--keep-alive-timeout``, 75 s): a server that closes an idle keep-alive connection
+while a client is reusing it resets that client's request, which the client sees as a dropped answer
+(httpx ``ReadError``/``RemoteProtocolError``). uvicorn's 5 s default equals httpx's own pool expiry, so
+under steady load some requests were sent on connections the server was closing at that instant; and when
+the event loop was busy past the deadline (a long page, a GC pass), the keep-alive timer fired before the
+loop read a request that had already arrived. So the timeout is longer than common client pools', and
+:class:`KeepAliveProtocol` closes only a connection with nothing waiting to be read, logging the ones it
+keeps.
+
 Graceful shutdown (SIGTERM from the kubelet, Ctrl-C): uvicorn stops accepting connections, then waits
 up to ``timeout_graceful_shutdown`` for open requests. A try-it watch is an open request that would
 never end by itself, so :class:`Server` first asks every watch to stop (each sends the browser its "end"
@@ -10,17 +19,21 @@ lifespan closes the catalog refresh and the connection.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from webexplorer.app import create_app
 from webexplorer.logs import configure_logging
 from webexplorer.ports import free_port
 from webexplorer.settings import Settings
 from webexplorer.web.state import ATTRIBUTE as STATE_ATTRIBUTE
+
+log = logging.getLogger("webexplorer.server")
 
 
 def display_url(host: str, port: int) -> str:
@@ -30,6 +43,32 @@ def display_url(host: str, port: int) -> str:
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"http://{host}:{port}/"
+
+
+class KeepAliveProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, closing an idle connection only when no request is waiting on it."""
+
+    def timeout_keep_alive_handler(self) -> None:
+        sock = self.transport.get_extra_info("socket")
+        if not self.transport.is_closing() and sock is not None and request_waiting(sock):
+            # read next by the loop: data_received handles it and a new timer starts after its answer
+            self.timeout_keep_alive_task = None
+            peer = self.transport.get_extra_info("peername")
+            log.info("kept connection from %s open: a request arrived as its keep-alive timer fired", peer)
+            return
+        super().timeout_keep_alive_handler()
+
+
+def request_waiting(sock: socket.socket) -> bool:
+    """Whether bytes from the client wait unread in a connection's socket (a peek on a duplicate of its
+    descriptor: nothing is consumed, and the event loop's own socket object is not touched)."""
+    try:
+        with socket.socket(fileno=os.dup(sock.fileno())) as peek:
+            return bool(peek.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return False
 
 
 class Server(uvicorn.Server):
@@ -66,10 +105,11 @@ def serve(settings: Settings) -> int:
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=5,
+        timeout_keep_alive=settings.keep_alive_timeout,
         # named, not "auto": both are dependencies, and a missing one must fail at start, not quietly
         # serve a sixth fewer pages on the pure-Python loop and parser
         loop="uvloop",
-        http="httptools",
+        http=KeepAliveProtocol,
     )
     Server(config, app).run()
     logging.getLogger("webexplorer").info("stopped")

@@ -123,6 +123,13 @@ class Settings(BaseSettings):
         "before /readyz reports not ready; pages keep serving the last catalog meanwhile",
     )
     request_timeout: float = Field(10.0, gt=0, description="seconds before an API server request gives up")
+    keep_alive_timeout: int = Field(
+        75,
+        ge=1,
+        le=3600,
+        description="seconds an idle HTTP connection stays open; keep it above the idle time of the clients' "
+        "and proxies' connection pools (uvicorn's 5 s races httpx's 5 s and resets requests)",
+    )
     podinfo_dir: Path = Field(
         Path("/etc/podinfo"),
         description="the pod's downwardAPI volume (labels, annotations, resources) for the 'This pod' page",

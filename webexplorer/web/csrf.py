@@ -34,7 +34,7 @@ SCOPE_KEY = "webexplorer.session"
 _SID = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
-class Sessions(HttpMiddleware):
+class Sessions:
     """Signs and checks CSRF tokens with one key (from ``--secret-key``, else random per process)."""
 
     def __init__(self, secret_key: str | None) -> None:

@@ -50,7 +50,7 @@ def host_without_port(host: str) -> str:
     return host
 
 
-class HostAllowList(HttpMiddleware):
+class HostAllowList:
     """Which ``Host`` header values the explorer answers to."""
 
     def __init__(self, extra: Iterable[str] = ()) -> None:

@@ -79,7 +79,7 @@ class SignIn:
     last_seen: float
 
 
-class TokenSealer(HttpMiddleware):
+class TokenSealer:
     """Seals a sign-in into a cookie value and opens it again (:class:`~.sealing.Sealer`). Any change to
     the value makes opening fail; nothing is kept server-side."""
 
