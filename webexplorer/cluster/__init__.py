@@ -11,8 +11,10 @@ with ``request``/``stream`` for try-it and watches) and never learns where a tok
 * :mod:`.whoami` — ``SelfSubjectReview``.
 """
 
-from webexplorer.cluster.connection import Connection, Reply, StreamReply, make_client
-from webexplorer.cluster.detect import DEFAULT_PROXY_ADDRESS, Detection, connect, detect, open_connection
+from webexplorer.cluster.client import make_client
+from webexplorer.cluster.connect import connect, open_connection
+from webexplorer.cluster.connection import Connection
+from webexplorer.cluster.detect import DEFAULT_PROXY_ADDRESS, Detection, detect
 from webexplorer.cluster.errors import (
     AnswerTimeoutError,
     ClusterError,
@@ -25,6 +27,7 @@ from webexplorer.cluster.errors import (
     UnreachableError,
 )
 from webexplorer.cluster.kubeconfig import ContextInfo, Kubeconfig, kubeconfig_paths, load_kubeconfig
+from webexplorer.cluster.replies import Reply, StreamReply
 from webexplorer.cluster.whoami import Identity, WhoAmI, whoami, whoami_explained
 
 __all__ = [
