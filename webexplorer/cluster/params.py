@@ -25,7 +25,8 @@ from webexplorer.cluster.auth import (
 )
 from webexplorer.cluster.execplugin import DEFAULT_EXEC_TIMEOUT
 from webexplorer.cluster.incluster import InClusterConfig
-from webexplorer.cluster.kubeconfig import Kubeconfig, ResolvedContext
+from webexplorer.cluster.kubeconfig import Kubeconfig
+from webexplorer.cluster.kubecontext import ResolvedContext
 from webexplorer.cluster.tls import TLSSettings
 
 ConnectionMode = Literal["in-cluster", "server", "kubeconfig"]
