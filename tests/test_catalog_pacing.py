@@ -99,8 +99,6 @@ class ChurningSource:
     """The embedded snapshot, except that ``/apis`` gains and loses its last group on every answer and
     never answers 304: each check sees a change, like a cluster where CRDs are being created nonstop."""
 
-    read_only = True
-
     def __init__(self) -> None:
         self.snapshot = SnapshotSource(embedded_snapshot_path())
         self.label = "churning snapshot"

@@ -30,7 +30,7 @@ from webexplorer.cluster import (
     whoami_explained,
 )
 from webexplorer.cluster.auth import TokenFileSource
-from webexplorer.cluster.connection import make_client
+from webexplorer.cluster.client import make_client
 from webexplorer.cluster.incluster import load_in_cluster
 from webexplorer.ports import wait_until
 from webexplorer.sandbox.controlplane import ControlPlane
@@ -77,12 +77,7 @@ async def test_in_cluster_with_a_real_service_account_token(
     assert config.server == f"https://127.0.0.1:{layout.env['KUBERNETES_SERVICE_PORT']}"
     assert config.namespace == "explorer-test" and config.namespace_source == str(layout.namespace_path)
     async with Connection.from_in_cluster(config) as conn:
-        assert (conn.mode, conn.label, conn.namespace, conn.read_only) == (
-            "in-cluster",
-            "in-cluster",
-            "explorer-test",
-            False,
-        )
+        assert (conn.mode, conn.label, conn.namespace) == ("in-cluster", "in-cluster", "explorer-test")
         api = await conn.fetch("/api")
         assert api.status == 200 and json.loads(api.body)["kind"] == "APIVersions"
         assert api.content_type.startswith("application/json")
@@ -424,6 +419,35 @@ async def test_with_token_acts_as_the_visitor(
         assert (await whoami(theirs)).username == visitor.username  # type: ignore[union-attr]
         assert theirs.describe_auth() == "bearer token of the visitor"
         assert visitor.token not in repr(theirs)
+
+
+async def test_a_visitor_token_connection_keeps_disable_compression(
+    control_plane: ControlPlane, service_account: SAFactory, tmp_path: Path
+) -> None:
+    """A kubeconfig's ``disable-compression: true`` holds for the visitor's token connection made from
+    it too: the API server gzips a big answer (the OpenAPI v2 document) unless asked not to."""
+    visitor = service_account()
+    user = {
+        "client-certificate": str(control_plane.admin_cert_file),
+        "client-key": str(control_plane.admin_key_file),
+    }
+    ca = {"certificate-authority": str(control_plane.ca_file)}
+    plain = kubeconfig_doc(server=control_plane.url, user=user, cluster=ca)
+    uncompressed = kubeconfig_doc(
+        server=control_plane.url, user=user, cluster={**ca, "disable-compression": True}
+    )
+    async with (
+        kubeconfig_connection(tmp_path, plain, "plain") as compressing,
+        kubeconfig_connection(tmp_path, uncompressed) as conn,
+        conn.with_token(visitor.token) as theirs,
+    ):
+        gzipped = await compressing.request("GET", "/openapi/v2")
+        assert gzipped.status == 200 and gzipped.header("content-encoding") == "gzip"
+        for connection in (conn, theirs):
+            reply = await connection.request("GET", "/openapi/v2")
+            assert reply.status == 200 and reply.header("content-encoding") is None, connection
+            assert json.loads(reply.body)["swagger"] == "2.0"
+        assert (await whoami(theirs)).username == visitor.username  # type: ignore[union-attr]
 
 
 async def test_a_pause_between_requests_reuses_the_connection(control_plane: ControlPlane) -> None:

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from tests.fixtures.asgi import asgi_explorer
 from webexplorer.settings import Settings
-from webexplorer.web.identity import COOKIE, SignInCookieMiddleware, set_signin_cookie
+from webexplorer.web.signin_cookie import COOKIE, SignInCookieMiddleware, set_signin_cookie
 
 FORM = "/try/core/v1/listCoreV1NamespacedConfigMap"  # the try-it form needs a session (CSRF token)
 

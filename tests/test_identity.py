@@ -28,7 +28,7 @@ from webexplorer.app import create_app
 from webexplorer.sandbox.controlplane import ControlPlane
 from webexplorer.sandbox.kubectl_proxy import KubectlProxy
 from webexplorer.settings import Settings
-from webexplorer.web.identity import COOKIE, SignIn, TokenSealer
+from webexplorer.web.signin_cookie import COOKIE, SignIn, TokenSealer
 
 LIST_CM = "listCoreV1NamespacedConfigMap"
 DELETE_CM = "deleteCoreV1NamespacedConfigMap"

@@ -37,7 +37,7 @@ from webexplorer.web.csrf import SessionMiddleware, Sessions
 from webexplorer.web.exposition import observe_upstream
 from webexplorer.web.guards import GuardMiddleware, HostAllowList
 from webexplorer.web.head import HeadAsGetMiddleware
-from webexplorer.web.identity import SignInCookieMiddleware
+from webexplorer.web.signin_cookie import SignInCookieMiddleware
 from webexplorer.web.state import ATTRIBUTE as STATE_ATTRIBUTE
 from webexplorer.web.state import AppState
 from webexplorer.web.visitors import load_header_identity

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from webexplorer.catalog import Catalog, CatalogStore, SnapshotSource, embedded_snapshot_path
 from webexplorer.cluster import ConfigError, Connection, Detection, connect, detect
-from webexplorer.cluster.connection import RequestObserver
+from webexplorer.cluster.sending import RequestObserver
 from webexplorer.settings import Settings
 from webexplorer.source import DocumentSource
 

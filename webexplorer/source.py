@@ -39,10 +39,10 @@ class SourceError(Exception):
 class DocumentSource(Protocol):
     """Anything that answers GETs of API paths (``/api``, ``/apis/apps/v1``, ``/openapi/v3/...``)."""
 
-    #: a short label for pages: "in-cluster", "kubectl proxy", "kubeconfig: ctx", "snapshot: v1.37.2"
-    label: str
-    #: True when nothing may be written through this source (snapshots)
-    read_only: bool
+    @property
+    def label(self) -> str:
+        """A short label for pages: "in-cluster", "kubectl proxy", "kubeconfig: ctx", "snapshot: v1.37.2"."""
+        ...
 
     async def fetch(self, path: str, *, accept: str = "application/json", etag: str | None = None) -> Fetched:
         """GET ``path`` (which may carry a query string). ``etag`` is sent verbatim as If-None-Match;

@@ -271,8 +271,6 @@ class SnapshotSource:
     If-None-Match; a v3 URL with a hash it does not hold gets the recorded document of that path (as
     the server's 301 would); anything not recorded gets 404."""
 
-    read_only = True
-
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.info = read_snapshot_info(self.path)

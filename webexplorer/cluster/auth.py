@@ -37,7 +37,7 @@ from webexplorer.cluster.execplugin import (
     describe_command,
     run_exec_plugin,
 )
-from webexplorer.cluster.kubeconfig import ExecSpec
+from webexplorer.cluster.kubeexec import ExecSpec
 
 log = logging.getLogger(__name__)
 

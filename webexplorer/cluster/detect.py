@@ -6,9 +6,8 @@ With ``--mode auto`` the order is: flags the operator gave (``--server``, ``--ku
 ``~/.kube/config`` → the snapshot. Each step that was passed over is remembered, so "why am I looking at
 a snapshot?" has an answer on the page rather than in a debugger.
 
-Detection only looks; :func:`connect` builds the connection, and may raise a
-:class:`~webexplorer.cluster.errors.ConfigError` (a malformed kubeconfig is reported, not silently
-skipped in favour of a snapshot the operator did not ask for).
+Detection only looks (files, the environment, one probe); :func:`webexplorer.cluster.connect.connect`
+builds the connection it chose.
 """
 
 from __future__ import annotations
@@ -21,12 +20,10 @@ from typing import Literal
 
 import httpx
 
-from webexplorer.cluster.auth import DEFAULT_TOKEN_REFRESH
-from webexplorer.cluster.connection import Connection, make_client
+from webexplorer.cluster.client import make_client
 from webexplorer.cluster.errors import ConfigError
-from webexplorer.cluster.execplugin import DEFAULT_EXEC_TIMEOUT
-from webexplorer.cluster.incluster import in_cluster_available, load_in_cluster
-from webexplorer.cluster.kubeconfig import kubeconfig_paths, load_kubeconfig
+from webexplorer.cluster.incluster import in_cluster_available
+from webexplorer.cluster.kubeconfig import kubeconfig_paths
 from webexplorer.settings import Settings
 
 DetectedMode = Literal["in-cluster", "server", "kubeconfig", "snapshot"]
@@ -175,59 +172,3 @@ async def detect(
         _sentence("No live API server was found, so the recorded snapshot is served", ruled_out),
         ruled_out=tuple(ruled_out),
     )
-
-
-async def connect(
-    detection: Detection,
-    settings: Settings,
-    env: Mapping[str, str] | None = None,
-    *,
-    token_refresh: float = DEFAULT_TOKEN_REFRESH,
-    exec_timeout: float = DEFAULT_EXEC_TIMEOUT,
-) -> Connection | None:
-    """Build the connection ``detection`` chose (None for the snapshot). Raises :class:`ConfigError`
-    with a sentence when the chosen configuration is broken."""
-    env = os.environ if env is None else env
-    connection: Connection | None
-    if detection.mode == "snapshot":
-        return None
-    if detection.mode == "in-cluster":
-        config = load_in_cluster(settings.serviceaccount_dir, env)
-        connection = Connection.from_in_cluster(
-            config, request_timeout=settings.request_timeout, token_refresh=token_refresh
-        )
-    elif detection.mode == "server":
-        assert detection.server is not None
-        connection = Connection.for_server(
-            detection.server,
-            request_timeout=settings.request_timeout,
-            label="kubectl proxy" if detection.probed else None,
-        )
-    else:
-        paths = list(detection.kubeconfig_paths)
-        if not paths:
-            paths, _, _ = kubeconfig_paths(settings.kubeconfig, env)
-        kubeconfig = load_kubeconfig(
-            paths, strict=detection.kubeconfig_strict, origin=detection.kubeconfig_origin or "--kubeconfig"
-        )
-        connection = Connection.from_kubeconfig(
-            kubeconfig,
-            settings.context,
-            request_timeout=settings.request_timeout,
-            token_refresh=token_refresh,
-            exec_timeout=exec_timeout,
-        )
-    connection.detection = detection
-    return connection
-
-
-async def open_connection(
-    settings: Settings,
-    env: Mapping[str, str] | None = None,
-    *,
-    proxy_address: tuple[str, int] = DEFAULT_PROXY_ADDRESS,
-    token_refresh: float = DEFAULT_TOKEN_REFRESH,
-) -> Connection | None:
-    """Detect and connect in one call; None means "serve the snapshot" (``detect`` says why)."""
-    detection = await detect(settings, env, proxy_address=proxy_address)
-    return await connect(detection, settings, env, token_refresh=token_refresh)

@@ -54,10 +54,6 @@ class UnauthorizedError(ClusterError):
     """The server answered 401: the credentials are not accepted."""
 
 
-class ForbiddenError(ClusterError):
-    """The server answered 403: the identity may not do this."""
-
-
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*")
 _BEARER = re.compile(r"(?i)(bearer\s+)\S+")
 _LONG_SECRETISH = re.compile(r"\b[A-Za-z0-9+_.=-]{40,}\b")  # no "/": keep file paths readable

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from webexplorer.cluster.errors import CredentialError, redact
-from webexplorer.cluster.kubeconfig import ExecSpec
+from webexplorer.cluster.kubeexec import ExecSpec
 
 DEFAULT_EXEC_TIMEOUT = 60.0
 _MAX_OUTPUT = 1 << 20

@@ -16,7 +16,6 @@ import ssl
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,17 +27,11 @@ class TLSSettings:
     #: what the server is checked against, for messages: "ca.crt at /var/run/...", "the system trust store"
     trust: str = "the system trust store"
     insecure: bool = False
-    #: client certificate: either PEM data or file paths
+    #: client certificate and key as PEM (a kubeconfig's files are read into memory when it is resolved)
     client_cert_pem: bytes | None = field(default=None, repr=False)
     client_key_pem: bytes | None = field(default=None, repr=False)
-    client_cert_file: Path | None = None
-    client_key_file: Path | None = None
     #: the name to verify the certificate against and send as SNI (kubeconfig tls-server-name)
     server_name: str | None = None
-
-    @property
-    def has_client_cert(self) -> bool:
-        return self.client_cert_pem is not None or self.client_cert_file is not None
 
 
 def build_ssl_context(tls: TLSSettings) -> ssl.SSLContext:
@@ -55,8 +48,6 @@ def build_ssl_context(tls: TLSSettings) -> ssl.SSLContext:
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     if tls.client_cert_pem is not None and tls.client_key_pem is not None:
         load_cert_chain_from_memory(ctx, tls.client_cert_pem, tls.client_key_pem)
-    elif tls.client_cert_file is not None and tls.client_key_file is not None:
-        ctx.load_cert_chain(str(tls.client_cert_file), str(tls.client_key_file))
     return ctx
 
 

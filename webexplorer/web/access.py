@@ -2,7 +2,7 @@
 
 ``POST /signin`` passes the same checks as a try-it send (same origin, CSRF token), then asks the API
 server who the token belongs to (``SelfSubjectReview``) before sealing it into the sign-in cookie
-(:mod:`.identity`). A refused token gets one sentence; the token itself is never shown or logged.
+(:mod:`.signin_cookie`). A refused token gets one sentence; the token itself is never shown or logged.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from webexplorer.cluster import ClusterError
+from webexplorer.cluster.reviews import rules_review
 from webexplorer.tryout.segments import SegmentError, check_segment
 from webexplorer.web.csrf import csrf_problem, csrf_token, same_origin_problem
-from webexplorer.web.identity import set_signin_cookie
+from webexplorer.web.signin_cookie import set_signin_cookie
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import render
 from webexplorer.web.tryout import FORM_OVERHEAD
@@ -74,8 +75,7 @@ async def can_i(request: Request, namespace: str = "") -> Response:
     if visitor.connection is None:
         context = {
             "namespace": namespace,
-            "rules": None,
-            "status": None,
+            "review": None,
             "problem": visitor.needs_sign_in or "No live API server (snapshot mode): there is nobody to ask.",
         }
         return render(request, "can_i.html", context)
@@ -85,8 +85,8 @@ async def can_i(request: Request, namespace: str = "") -> Response:
     except SegmentError as exc:
         raise HTTPException(400, str(exc)) from None
     try:
-        status = await identities_of(request).rules(visitor, namespace)
+        review = await rules_review(visitor.connection, namespace)
         problem = None
     except ClusterError as exc:
-        status, problem = None, str(exc)
-    return render(request, "can_i.html", {"namespace": namespace, "status": status, "problem": problem})
+        review, problem = None, str(exc)
+    return render(request, "can_i.html", {"namespace": namespace, "review": review, "problem": problem})

@@ -1,15 +1,13 @@
 """Whose rights each request uses (``--identity``), and what that identity may do.
 
-:func:`connection_for` is the single place a route gets the connection a visitor's request must use:
+:class:`Identities` resolves a request to its :class:`Visitor` (:mod:`.visitors` is the request-level
+entry, ``connection_for`` the single place a route gets the connection a visitor's request must use):
 
 * ``service-account`` (default): the explorer's own connection, for everyone.
-* ``token``: the visitor signed in at ``/signin`` with a bearer token. The token travels only in a
-  cookie sealed with AES-GCM (key derived with HKDF from ``--secret-key``, so every replica given the
-  same Secret opens it), ``HttpOnly``, ``SameSite=Strict``, ``Secure`` behind TLS; the sealed payload
-  holds the token and when the sign-in was issued and last used, so an idle sign-in expires
-  (``--session-idle-minutes``). The token is never rendered, logged, or kept anywhere but in that
-  cookie and the (briefly cached) connection built from it. Without a sign-in a visitor browses the
-  catalog, but try-it asks them to sign in.
+* ``token``: the visitor signed in at ``/signin`` with a bearer token, which travels only in the sealed
+  sign-in cookie (:mod:`.signin_cookie`). The token is never rendered, logged, or kept anywhere but in
+  that cookie and the (briefly cached) connection built from it. Without a sign-in a visitor browses
+  the catalog, but try-it asks them to sign in.
 * ``impersonate``: an authenticating proxy in front names the visitor in headers
   (``--identity-user-header``, ``--identity-groups-header``); they become ``Impersonate-User`` /
   ``Impersonate-Group`` on the explorer's own connection — only when the request comes from the proxy,
@@ -17,9 +15,10 @@
   ``--trusted-proxies``. The same headers from anyone else are ignored (one log line, no values) and
   the request acts as the explorer's own identity.
 
-What the identity may do is asked of the API server itself and cached briefly per identity:
-``SelfSubjectReview`` (the page header), ``SelfSubjectAccessReview`` (try-it buttons) and
-``SelfSubjectRulesReview`` (the ``/can-i`` page).
+What the identity may do is asked of the API server itself (:mod:`webexplorer.cluster.whoami`,
+:mod:`webexplorer.cluster.reviews`) and cached here briefly per identity: ``SelfSubjectReview`` (the
+page header) and ``SelfSubjectAccessReview`` (try-it buttons); ``SelfSubjectRulesReview`` (the
+``/can-i`` page) is asked each time the page is.
 """
 
 from __future__ import annotations
@@ -33,27 +32,22 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from http.cookies import CookieError, SimpleCookie
-from typing import Any
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from webexplorer.catalog import Operation
 from webexplorer.cluster import ClusterError, Connection, UnauthorizedError
+from webexplorer.cluster.reviews import ResourceAttributes, access_review
 from webexplorer.cluster.whoami import WhoAmI, whoami_explained
 from webexplorer.explorer import Explorer
+from webexplorer.lru import LRU
 from webexplorer.settings import Settings
-from webexplorer.web.asgi import Header, HttpMiddleware, adding_headers
-from webexplorer.web.csrf import cookie_is_secure
 from webexplorer.web.lifecycle import ExplorerSlot
-from webexplorer.web.sealing import Sealer
+from webexplorer.web.signin_cookie import SignIn, TokenSealer, cookie_value, set_signin_cookie
 
 log = logging.getLogger("webexplorer.identity")
 
-COOKIE = "webexplorer_signin"
 SCOPE_KEY = "webexplorer.visitor"
-_COOKIE_UPDATE = "webexplorer.signin_cookie"
 #: how long SelfSubjectReview / SelfSubjectAccessReview answers are trusted per identity
 REVIEW_TTL = 30.0
 #: a sign-in's "last seen" time is rewritten at most this often (each rewrite is a new Set-Cookie)
@@ -62,58 +56,12 @@ TOUCH_INTERVAL = 60.0
 MAX_TOKEN_CONNECTIONS = 256
 #: a visitor's token connection unused this long is closed (a new one is made on their next request)
 TOKEN_CONNECTION_IDLE = 600.0
+#: identities whose SelfSubjectReview is kept, and access questions whose answer is kept
+MAX_WHOAMI = 4 * MAX_TOKEN_CONNECTIONS
+MAX_ACCESS_ANSWERS = 10_000
 MAX_TOKEN_BYTES = 16 * 1024
 #: the cache key of the explorer's own identity (``--identity service-account``)
 SERVICE_ACCOUNT_KEY = "service-account"
-ACCESS_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
-RULES_REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews"
-
-
-# ------------------------------------------------------------------------------------------ the cookie
-
-
-@dataclass(frozen=True, slots=True)
-class SignIn:
-    token: str
-    issued: float
-    last_seen: float
-
-
-class TokenSealer:
-    """Seals a sign-in into a cookie value and opens it again (:class:`~.sealing.Sealer`). Any change to
-    the value makes opening fail; nothing is kept server-side."""
-
-    def __init__(self, secret_key: str | None, idle_seconds: float) -> None:
-        self._sealer = Sealer(secret_key, f"sign-in cookie {COOKIE} v1")
-        self.idle_seconds = idle_seconds
-
-    def seal(self, sign_in: SignIn) -> str:
-        return self._sealer.seal({"t": sign_in.token, "i": sign_in.issued, "s": sign_in.last_seen})
-
-    def open(self, value: str, now: float) -> SignIn | None:
-        """The sign-in, or None when the value was not sealed with this key, was changed, or is idle."""
-        payload = self._sealer.open(value)
-        if payload is None:
-            return None
-        try:
-            sign_in = SignIn(str(payload["t"]), float(payload["i"]), float(payload["s"]))
-        except (KeyError, TypeError, ValueError):
-            return None
-        if now - sign_in.last_seen > self.idle_seconds or sign_in.last_seen > now + 300:
-            return None
-        return sign_in
-
-
-def cookie_header(value: str, *, secure: bool, clear: bool = False) -> str:
-    flags = f"Path=/; HttpOnly; SameSite=Strict{'; Secure' if secure else ''}"
-    if clear:
-        return f"{COOKIE}=; {flags}; Max-Age=0"
-    return f"{COOKIE}={value}; {flags}"
-
-
-def set_signin_cookie(request: Request, value: str | None) -> None:
-    """Ask :class:`SignInCookieMiddleware` to set (or, with None, clear) the sign-in cookie."""
-    request.scope[_COOKIE_UPDATE] = value
 
 
 def _same_identity(visitor: WhoAmI, own: WhoAmI | None) -> bool:
@@ -130,42 +78,6 @@ def _token_replaced(who: WhoAmI) -> str:
         "it: a kubectl proxy between the explorer and the API server puts its own credentials on every "
         "request. Signing in needs --server (or the kubeconfig) to point at the API server itself."
     )
-
-
-class SignInCookieMiddleware(HttpMiddleware):
-    """Writes the sign-in cookie a route asked for (``set_signin_cookie``) on the answer's headers."""
-
-    def __init__(self, app: ASGIApp, always_secure: bool = False) -> None:
-        super().__init__(app)
-        self.always_secure = always_secure
-
-    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-
-        def cookie(_start: Message) -> list[Header]:
-            if _COOKIE_UPDATE not in scope:
-                return []
-            value = scope[_COOKIE_UPDATE]
-            secure = cookie_is_secure(scope, self.always_secure)
-            return [(b"set-cookie", cookie_header(value or "", secure=secure, clear=value is None).encode())]
-
-        await self.app(scope, receive, adding_headers(send, cookie))
-
-
-def _cookie_value(request: Request) -> str | None:
-    for name, value in request.scope.get("headers", []):
-        if name == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except CookieError:
-                continue
-            morsel = jar.get(COOKIE)
-            if morsel is not None and morsel.value:
-                return morsel.value
-    return None
-
-
-# ------------------------------------------------------------------------------------------ the visitor
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,16 +97,18 @@ def _token_key(token: str) -> str:
 
 
 class Identities:
-    """Resolves visitors and answers the reviews, with the brief caches they need (``app.state``)."""
+    """Resolves visitors and asks who they are and what they may do, with the brief caches that needs
+    (held by the app state)."""
 
     def __init__(self, settings: Settings, slot: ExplorerSlot) -> None:
         self.settings = settings
         self._slot = slot
         self.sealer = TokenSealer(settings.secret_key, settings.session_idle_minutes * 60)
         self._networks = [ipaddress.ip_network(c, strict=False) for c in settings.trusted_proxies]
-        self._tokens: dict[str, tuple[Connection, float]] = {}
-        self._whoami: dict[str, tuple[WhoAmI, float]] = {}
-        self._access: dict[tuple[str, ...], tuple[str | None, float]] = {}
+        #: visitors' token connections and when each was last used, least recently used first
+        self._tokens: LRU[str, tuple[Connection, float]] = LRU()
+        self._whoami: LRU[str, tuple[WhoAmI, float]] = LRU(MAX_WHOAMI)
+        self._access: LRU[tuple[str, ResourceAttributes], tuple[str | None, float]] = LRU(MAX_ACCESS_ANSWERS)
         self._closing: list[Connection] = []
         if settings.identity == "token" and not settings.secret_key:
             log.warning(
@@ -235,7 +149,7 @@ class Identities:
         return Visitor("service-account", SERVICE_ACCOUNT_KEY, base)
 
     def _token_visitor(self, request: Request, base: Connection) -> Visitor:
-        value = _cookie_value(request)
+        value = cookie_value(request)
         if value is None:
             return Visitor("token", "anonymous", None, "Sign in with a bearer token to send requests.")
         now = time.time()
@@ -258,20 +172,22 @@ class Identities:
         now = time.monotonic()
         found = self._tokens.get(key)
         if found is not None:
-            self._tokens[key] = (found[0], now)
+            self._tokens.put(key, (found[0], now))
             return found[0]
         connection = base.with_token(token, label=f"{base.label} (signed-in visitor)")
-        self._tokens[key] = (connection, now)
+        self._tokens.put(key, (connection, now))
         self._evict(now)
         return connection
 
     def _evict(self, now: float) -> None:
-        stale = [k for k, (_, used) in self._tokens.items() if now - used > TOKEN_CONNECTION_IDLE]
-        by_age = sorted(self._tokens, key=lambda k: self._tokens[k][1])
-        stale += by_age[: max(0, len(self._tokens) - len(stale) - MAX_TOKEN_CONNECTIONS)]
-        for key in stale:
-            connection, _ = self._tokens.pop(key)
-            self._closing.append(connection)
+        """Retire the least recently used connections beyond MAX_TOKEN_CONNECTIONS and any idle longer
+        than TOKEN_CONNECTION_IDLE; they are closed by :meth:`close_retired`, outside this request."""
+        for key in self._tokens:  # least recently used first, so the idle ones come first
+            found = self._tokens.peek(key)
+            idle = found is not None and now - found[1] > TOKEN_CONNECTION_IDLE
+            if len(self._tokens) <= MAX_TOKEN_CONNECTIONS and not idle:
+                break
+            self._drop(key)
 
     def _impersonated(self, request: Request, base: Connection) -> Visitor | None:
         user_header = self.settings.identity_user_header
@@ -343,20 +259,21 @@ class Identities:
         if _same_identity(who, await self._own_identity()):
             self._drop(key)
             return _token_replaced(who)
-        self._whoami[key] = (who, time.monotonic())
+        self._whoami.put(key, (who, time.monotonic()))
         now = time.time()
         set_signin_cookie(request, self.sealer.seal(SignIn(token, now, now)))
         return None
 
     def _drop(self, key: str) -> None:
-        found = self._tokens.pop(key, None)
+        found = self._tokens.pop(key)
         if found is not None:
             self._closing.append(found[0])
 
     async def aclose(self) -> None:
-        for connection, _ in self._tokens.values():
-            await connection.aclose()
-        self._tokens.clear()
+        for key in self._tokens:
+            found = self._tokens.pop(key)
+            if found is not None:
+                await found[0].aclose()
         await self.close_retired()
 
     async def close_retired(self) -> None:
@@ -387,9 +304,7 @@ class Identities:
             who = await whoami_explained(connection)
         except ClusterError as exc:
             who = WhoAmI(None, str(exc))
-        if len(self._whoami) > 4 * MAX_TOKEN_CONNECTIONS:
-            self._whoami.clear()
-        self._whoami[key] = (who, now)
+        self._whoami.put(key, (who, now))
         return who
 
     async def denied(self, visitor: Visitor, op: Operation, values: dict[str, str]) -> str | None:
@@ -402,68 +317,22 @@ class Identities:
             return None
         target = op.target
         group = "" if target.group == "core" else target.group
-        namespace = values.get("p.namespace", "") if target.namespaced else ""
-        attrs = {
-            "verb": verb,
-            "group": group,
-            "resource": target.resource or "",
-            "subresource": target.subresource or "",
-            "namespace": namespace,
-        }
-        cache_key = (visitor.key, *attrs.values())
+        attributes = ResourceAttributes(
+            verb=verb,
+            group=group,
+            resource=target.resource or "",
+            subresource=target.subresource or "",
+            namespace=values.get("p.namespace", "") if target.namespaced else "",
+        )
+        cache_key = (visitor.key, attributes)
         now = time.monotonic()
         found = self._access.get(cache_key)
         if found is not None and now - found[1] <= REVIEW_TTL:
             return found[0]
-        review = {
-            "apiVersion": "authorization.k8s.io/v1",
-            "kind": "SelfSubjectAccessReview",
-            "spec": {"resourceAttributes": {k: v for k, v in attrs.items() if v}},
-        }
-        try:
-            reply = await visitor.connection.request(
-                "POST",
-                ACCESS_REVIEW_PATH,
-                headers={"Content-Type": "application/json", "Accept": "application/json"},
-                content=json.dumps(review).encode(),
-            )
-            status = json.loads(reply.body).get("status", {}) if reply.status in (200, 201) else None
-        except (ClusterError, ValueError):
-            status = None
-        reason: str | None = None
-        if isinstance(status, dict) and not status.get("allowed"):
-            what = f"{verb} {target.resource}{'/' + target.subresource if target.subresource else ''}"
-            where = f" in the namespace {namespace!r}" if namespace else ""
-            said = str(status.get("reason") or "").strip()
-            reason = (
-                f"Your identity may not {what}{where} (SelfSubjectAccessReview"
-                f"{': ' + said[:200] if said else ''}); the API server would answer 403 Forbidden."
-            )
-        if len(self._access) > 10_000:
-            self._access.clear()
-        self._access[cache_key] = (reason, now)
+        decision = await access_review(visitor.connection, attributes)
+        reason = None if decision is None else decision.refusal(attributes)
+        self._access.put(cache_key, (reason, now))
         return reason
-
-    async def rules(self, visitor: Visitor, namespace: str) -> dict[str, Any]:
-        """``SelfSubjectRulesReview`` for ``namespace``: its ``status`` (raises ClusterError on no answer)."""
-        assert visitor.connection is not None
-        review = {
-            "apiVersion": "authorization.k8s.io/v1",
-            "kind": "SelfSubjectRulesReview",
-            "spec": {"namespace": namespace},
-        }
-        reply = await visitor.connection.request(
-            "POST",
-            RULES_REVIEW_PATH,
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
-            content=json.dumps(review).encode(),
-        )
-        if reply.status not in (200, 201):
-            raise ClusterError(
-                f"The API server answered the SelfSubjectRulesReview with HTTP {reply.status}."
-            )
-        status: dict[str, Any] = json.loads(reply.body).get("status") or {}
-        return status
 
 
 def _verb(op: Operation) -> str | None:
