@@ -33,6 +33,7 @@ from webexplorer.web import (
     tryout,
 )
 from webexplorer.web.assets import serve_asset
+from webexplorer.web.contexts import ContextMiddleware
 from webexplorer.web.csrf import SessionMiddleware, Sessions
 from webexplorer.web.exposition import observe_upstream
 from webexplorer.web.guards import GuardMiddleware, HostAllowList
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await state.identities.aclose()
+            await state.contexts.aclose()
             explorer = state.slot.take()
             if explorer is not None:
                 await explorer.close()
@@ -97,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.host not in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding
         allowed.append(settings.host)
     app.add_middleware(HeadAsGetMiddleware)  # HEAD on any page answers like GET, without the body
+    # /ctx/<name>/<page>: <page> of another kubeconfig context (--contexts), with its own explorer
+    app.add_middleware(ContextMiddleware, contexts=state.contexts)
     app.add_middleware(SignInCookieMiddleware, always_secure=settings.secure_cookies)
     # CSRF tokens (web/csrf.py) are keyed by the session the middleware reads
     app.add_middleware(

@@ -67,16 +67,7 @@ class Explorer:
             log.warning("configuration problem: %s", exc)
             connection = None
         source: DocumentSource = connection or SnapshotSource(settings.snapshot or embedded_snapshot_path())
-        store = CatalogStore(
-            source,
-            openapi=settings.openapi,
-            refresh_interval=settings.refresh_interval,
-            rebuild_interval=settings.rebuild_interval,
-            max_backoff=min(MAX_CHECK_BACKOFF, settings.ready_timeout / READY_MISSED_CHECKS),
-        )
-        await store.start()
-        if store.last_error is not None:
-            log.warning("catalog not loaded: %s", store.last_error)
+        store = await _started_store(settings, source)
         log.info(
             "serving %s (%s)%s",
             source.label,
@@ -84,6 +75,15 @@ class Explorer:
             "" if store.ready else " — catalog not ready",
         )
         return cls(settings, connection, source, store, detection, problem)
+
+    @classmethod
+    async def open_on(cls, settings: Settings, connection: Connection, detection: Detection) -> Explorer:
+        """An explorer on a connection made elsewhere (another context of the kubeconfig): its own catalog,
+        refreshed like the first one's. A server that does not answer leaves it serving nothing but the
+        sentence that says so (its catalog problem), as at start."""
+        store = await _started_store(settings, connection)
+        log.info("serving %s (%s)", connection.label, detection.reason)
+        return cls(settings, connection, connection, store, detection)
 
     async def close(self) -> None:
         await self.store.stop()
@@ -132,3 +132,18 @@ class Explorer:
         settings = self.settings
         patience = max(settings.ready_timeout, READY_MISSED_CHECKS * self.store.refresh_interval)
         return patience + settings.request_timeout
+
+
+async def _started_store(settings: Settings, source: DocumentSource) -> CatalogStore:
+    """The catalog store of ``source``, its first catalog built (or its error recorded) and refreshing."""
+    store = CatalogStore(
+        source,
+        openapi=settings.openapi,
+        refresh_interval=settings.refresh_interval,
+        rebuild_interval=settings.rebuild_interval,
+        max_backoff=min(MAX_CHECK_BACKOFF, settings.ready_timeout / READY_MISSED_CHECKS),
+    )
+    await store.start()
+    if store.last_error is not None:
+        log.warning("catalog not loaded: %s", store.last_error)
+    return store

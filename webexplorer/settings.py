@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="extra Host header values to accept (localhost names are always accepted)",
     )
+    contexts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="kubeconfig contexts visitors may switch to besides the first (comma-separated names, "
+        "or * for every context of the kubeconfig); only with --identity service-account",
+    )
     compare_snapshots: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
         description="recorded snapshot files the API diff page offers to compare (besides the embedded one)",
@@ -185,6 +190,14 @@ class Settings(BaseSettings):
         if isinstance(value, list):
             for cidr in value:
                 ipaddress.ip_network(str(cidr), strict=False)  # ValueError -> a validation error
+        return value
+
+    @field_validator("contexts", mode="before")
+    @classmethod
+    def _split_names(cls, value: object) -> object:
+        """``dev,staging`` from a flag or the environment."""
+        if isinstance(value, str):
+            return [n.strip() for n in value.split(",") if n.strip()]
         return value
 
     @field_validator("compare_snapshots", mode="before")

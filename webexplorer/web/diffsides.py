@@ -19,6 +19,7 @@ from webexplorer.catalog import CatalogError, SnapshotSource, build_catalog, emb
 from webexplorer.catalog.diff import ApiSurface, surface_of
 from webexplorer.explorer import Explorer
 from webexplorer.source import SourceError
+from webexplorer.web.contexts import current_explorer
 from webexplorer.web.lifecycle import ExplorerSlot
 
 
@@ -35,12 +36,12 @@ class DiffSides:
 
     def __init__(self, slot: ExplorerSlot) -> None:
         self._slot = slot
-        self._surfaces: dict[tuple[str, int], ApiSurface] = {}
+        self._surfaces: dict[tuple[str, int, int], ApiSurface] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     @property
     def explorer(self) -> Explorer:
-        return self._slot.explorer
+        return current_explorer(self._slot)
 
     def sides(self) -> list[Side]:
         out = [
@@ -60,11 +61,12 @@ class DiffSides:
     async def surface(self, side: Side) -> ApiSurface:
         store = self.explorer.store
         generation = store.generation if side.path is None else 0
-        cached = self._surfaces.get((side.key, generation))
+        key = (side.key, id(store), generation)  # the current side is each context's own catalog
+        cached = self._surfaces.get(key)
         if cached is not None:
             return cached
         async with self._locks.setdefault(side.key, asyncio.Lock()):
-            cached = self._surfaces.get((side.key, generation))
+            cached = self._surfaces.get(key)
             if cached is not None:
                 return cached
             if side.path is None:
@@ -78,7 +80,7 @@ class DiffSides:
                 except (SourceError, CatalogError, OSError) as exc:
                     raise HTTPException(503, f"The {side.label} cannot be read: {exc}") from exc
             surface = await surface_of(catalog, side.label)
-            for key in [k for k in self._surfaces if k[0] == side.key]:
-                del self._surfaces[key]
-            self._surfaces[(side.key, generation)] = surface
+            for old in [k for k in self._surfaces if k[:2] == key[:2]]:
+                del self._surfaces[old]  # an older generation of the same side
+            self._surfaces[key] = surface
             return surface

@@ -42,6 +42,7 @@ from webexplorer.cluster.whoami import WhoAmI, whoami_explained
 from webexplorer.explorer import Explorer
 from webexplorer.lru import LRU
 from webexplorer.settings import Settings
+from webexplorer.web.contexts import current_explorer
 from webexplorer.web.lifecycle import ExplorerSlot
 from webexplorer.web.signin_cookie import SignIn, TokenSealer, cookie_value, set_signin_cookie
 
@@ -123,7 +124,7 @@ class Identities:
 
     @property
     def explorer(self) -> Explorer:
-        return self._slot.explorer
+        return current_explorer(self._slot)
 
     # -- connections -------------------------------------------------------------------------------
 

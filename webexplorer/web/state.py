@@ -19,6 +19,7 @@ from webexplorer.explorer import Explorer
 from webexplorer.podinfo import PodInfoReader
 from webexplorer.settings import Settings
 from webexplorer.web.answers import AnswerSeals, AnswerStore
+from webexplorer.web.contexts import CURRENT, Contexts, current_explorer
 from webexplorer.web.diffsides import DiffSides
 from webexplorer.web.identity import Identities
 from webexplorer.web.lifecycle import ExplorerSlot
@@ -40,8 +41,8 @@ class AppState:
     answers: AnswerStore
     #: try-it answers sealed into the page for the later views
     answer_seals: AnswerSeals
-    #: rendered page content per catalog generation
-    page_cache: PageCache
+    #: rendered page content per catalog generation (of the first context: see :attr:`page_cache`)
+    pages: PageCache
     watches: WatchRegistry
     #: raw documents' bodies and rendered HTML
     raw_cache: RawCache
@@ -49,6 +50,8 @@ class AppState:
     diff_sides: DiffSides
     #: the Downward API of the pod the explorer runs in (the "This pod" page)
     pod: PodInfoReader
+    #: other kubeconfig contexts visitors may switch to, each with its own explorer
+    contexts: Contexts
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -59,19 +62,26 @@ class AppState:
             identities=Identities(settings, slot),
             answers=AnswerStore(),
             answer_seals=AnswerSeals(settings.secret_key),
-            page_cache=PageCache(int(settings.page_cache_mib * (1 << 20))),
+            pages=PageCache(int(settings.page_cache_mib * (1 << 20))),
             watches=WatchRegistry(
                 settings.max_watches, settings.max_watches_per_visitor, settings.secret_key
             ),
             raw_cache=RawCache(),
             diff_sides=DiffSides(slot),
             pod=PodInfoReader(settings.podinfo_dir),
+            contexts=Contexts(settings, slot),
         )
 
     @property
     def explorer(self) -> Explorer:
-        """The running explorer (a 503 page before the lifespan opened it)."""
-        return self.slot.explorer
+        """The explorer of the context this request shows (a 503 page before the lifespan opened it)."""
+        return current_explorer(self.slot)
+
+    @property
+    def page_cache(self) -> PageCache:
+        """The page cache of the context this request shows."""
+        opened = CURRENT.get()
+        return opened.page_cache if opened is not None else self.pages
 
     def catalog(self) -> Catalog:
         """The current catalog, or a 503 page saying why there is none yet: the one accessor pages use."""

@@ -79,8 +79,8 @@ ENV = _environment()
 
 def _explorer_or_none(request: Request) -> Explorer | None:
     """The explorer for the page shell, which is also drawn around the 503 page shown before start."""
-    slot = app_state(request).slot
-    return slot.explorer if slot.started else None
+    state = app_state(request)
+    return state.explorer if state.slot.started else None
 
 
 def _base_context(request: Request) -> dict[str, Any]:
