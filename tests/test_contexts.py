@@ -1,0 +1,136 @@
+"""Switching clusters: other kubeconfig contexts under ``/ctx/<name>/``, each with its own explorer.
+
+Against two real control planes (the session's and one of this module's own, which serves a CRD the first
+does not) and a context whose server does not answer, all in one kubeconfig.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.fixtures.asgi import asgi_explorer
+from webexplorer.ports import free_port
+from webexplorer.sandbox.binaries import ensure_binaries
+from webexplorer.sandbox.controlplane import ControlPlane
+from webexplorer.settings import Settings
+
+GROUP = "second.example.com"
+PRESERVE = "x-kubernetes-preserve-unknown-fields"
+
+
+@pytest.fixture(scope="module")
+def second_plane() -> Iterator[ControlPlane]:
+    plane = ControlPlane(ensure_binaries(lambda m: None), log=lambda m: None)
+    plane.start()
+    with plane.client() as admin:
+        crd = {
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": f"widgets.{GROUP}"},
+            "spec": {
+                "group": GROUP,
+                "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+                "scope": "Namespaced",
+                "versions": [
+                    {
+                        "name": "v1",
+                        "served": True,
+                        "storage": True,
+                        "schema": {
+                            "openAPIV3Schema": {
+                                "type": "object",
+                                "x-kubernetes-preserve-unknown-fields": True,
+                            }
+                        },
+                    }
+                ],
+            },
+        }
+        assert (
+            admin.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", json=crd).status_code == 201
+        )
+    try:
+        yield plane
+    finally:
+        plane.stop()
+
+
+def _entries(plane: ControlPlane, name: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    doc = yaml.safe_load(plane.kubeconfig.read_text())
+    cluster = copy.deepcopy(doc["clusters"][0]) | {"name": name}
+    user = next(u for u in doc["users"] if u["name"] == "admin") | {"name": name}
+    context = {"name": name, "context": {"cluster": name, "user": name, "namespace": "default"}}
+    return cluster, user, context
+
+
+@pytest.fixture(scope="module")
+def kubeconfig(
+    control_plane: ControlPlane, second_plane: ControlPlane, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    first, second = _entries(control_plane, "first"), _entries(second_plane, "second")
+    broken = copy.deepcopy(first)
+    broken[0]["name"] = broken[2]["name"] = broken[2]["context"]["cluster"] = "broken"
+    broken[0]["cluster"]["server"] = f"https://127.0.0.1:{free_port()}"  # nothing listens there
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [e[0] for e in (first, second, broken)],
+        "users": [e[1] for e in (first, second)],
+        "contexts": [e[2] for e in (first, second, broken)],
+        "current-context": "first",
+    }
+    broken[2]["context"]["user"] = "first"
+    path = tmp_path_factory.mktemp("contexts") / "kubeconfig"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def _settings(kubeconfig: Path, contexts: list[str]) -> Settings:
+    return Settings(mode="kubeconfig", kubeconfig=str(kubeconfig), contexts=contexts, request_timeout=2)
+
+
+async def test_each_offered_context_shows_its_own_cluster(kubeconfig: Path) -> None:
+    async with asgi_explorer(_settings(kubeconfig, ["*"])) as c:
+        assert (await c.get(f"/g/{GROUP}")).status_code == 404  # the first cluster has no such group
+        other = await c.get(f"/ctx/second/g/{GROUP}")
+        assert other.status_code == 200, other.text
+        assert "widgets" in other.text
+        assert (await c.get("/ctx/second/g/apps/v1")).status_code == 200
+        assert (await c.get("/ctx/first/")).status_code == 404  # the first context is at /, not twice
+
+
+async def test_a_context_that_does_not_answer_says_so_and_leaves_the_others_working(kubeconfig: Path) -> None:
+    async with asgi_explorer(_settings(kubeconfig, ["*"])) as c:
+        home = await c.get("/ctx/broken/")
+        assert home.status_code == 200
+        assert "not" in home.text.lower() and "127.0.0.1" in home.text  # the catalog problem, in a sentence
+        page = await c.get("/ctx/broken/g/apps")
+        assert page.status_code == 503
+        assert (await c.get(f"/ctx/second/g/{GROUP}")).status_code == 200
+        assert (await c.get("/g/apps")).status_code == 200
+
+
+async def test_only_the_contexts_the_operator_allows_are_served(kubeconfig: Path) -> None:
+    async with asgi_explorer(_settings(kubeconfig, ["second"])) as c:
+        assert (await c.get(f"/ctx/second/g/{GROUP}")).status_code == 200
+        refused = await c.get("/ctx/broken/")
+        assert refused.status_code == 404
+    async with asgi_explorer(_settings(kubeconfig, [])) as c:  # the default: no switching
+        assert (await c.get(f"/ctx/second/g/{GROUP}")).status_code == 404
+    token_mode = _settings(kubeconfig, ["*"]).model_copy(update={"identity": "token"})
+    async with asgi_explorer(token_mode) as c:  # a visitor's token belongs to one cluster
+        assert (await c.get(f"/ctx/second/g/{GROUP}")).status_code == 404
+
+
+async def test_unknown_and_malformed_context_names_are_a_404_page(kubeconfig: Path) -> None:
+    async with asgi_explorer(_settings(kubeconfig, ["*"])) as c:
+        for path in ("/ctx/nope/", "/ctx/%3Cscript%3E/", "/ctx/..%2Fsecond/g/apps", "/ctx/second%00/"):
+            answer = await c.get(path)
+            assert answer.status_code in (404, 400), (path, answer.status_code)
+            assert "<script>" not in answer.text
