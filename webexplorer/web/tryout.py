@@ -42,7 +42,8 @@ from webexplorer.web.answers import StoredAnswer
 from webexplorer.web.csrf import csrf_problem, csrf_token, same_origin_problem, session_id
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import ENV, render
-from webexplorer.web.tryout_form import FormView, build_form, url_try, url_try_view
+from webexplorer.web.tryout_form import FormView, build_form
+from webexplorer.web.urls import url_try, url_try_view
 from webexplorer.web.visitors import connection_for, identities_of, visitor_of
 from webexplorer.web.watches import stream_watch
 
