@@ -7,44 +7,48 @@ and only from the explorer's own pages.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import orjson
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from webexplorer.cluster import ClusterError, Connection
 from webexplorer.tryout.segments import SegmentError, check_segment
 from webexplorer.web import lookup
-from webexplorer.web.csrf import same_origin_problem
+from webexplorer.web.forms import FormCheck
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import render
 from webexplorer.web.visitors import connection_for
 
 router = APIRouter()
 
-#: asks for the objects' metadata only; a server that cannot answers with the full list
+#: the objects' metadata only (the cheapest list); the plain list from a server that has no such view
 METADATA_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json"
+#: a suggestion reads with the visitor's rights, so only the explorer's own pages may ask (no form)
+SAME_ORIGIN = FormCheck(0, csrf=None)
 
 
-async def _suggestions_allowed(request: Request) -> Connection:
-    problem = same_origin_problem(request)
-    if problem is not None:
-        raise HTTPException(403, problem)
+async def _visitor_connection(request: Request) -> Connection:
     connection = await connection_for(request)
     if connection is None:
         raise HTTPException(409, "No live API server (snapshot mode), or you are not signed in.")
     return connection
 
 
-@router.get("/try/suggest/namespaces")
-async def suggest_namespaces(request: Request) -> Response:
-    connection = await _suggestions_allowed(request)
+Suggesting = Annotated[Connection, Depends(_visitor_connection)]
+
+
+@router.get("/try/suggest/namespaces", dependencies=[Depends(SAME_ORIGIN)])
+async def suggest_namespaces(request: Request, connection: Suggesting) -> Response:
     names = await _names(connection, "/api/v1/namespaces")
     return render(request, "_tryout_options.html", {"names": names})
 
 
-@router.get("/try/suggest/names/{group}/{version}/{resource}")
-async def suggest_names(request: Request, group: str, version: str, resource: str) -> Response:
-    connection = await _suggestions_allowed(request)
+@router.get("/try/suggest/names/{group}/{version}/{resource}", dependencies=[Depends(SAME_ORIGIN)])
+async def suggest_names(
+    request: Request, connection: Suggesting, group: str, version: str, resource: str
+) -> Response:
     catalog = app_state(request).catalog()
     _, _, r = lookup.resource_of(catalog, group, version, resource)
     namespace = request.query_params.get("p.namespace", "")
