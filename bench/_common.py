@@ -25,12 +25,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
-from webexplorer.ports import free_port, wait_until
+from webexplorer.ports import wait_until
 from webexplorer.sandbox.controlplane import ControlPlane
+from webexplorer.sandbox.explorer_process import ExplorerProcess, spawn_explorer, wait_answers
 
 RESULTS = Path(__file__).resolve().parent / "results"
 #: downloads and installs the benchmarks need (swagger-ui-dist); outside the repo, kept between runs
@@ -56,63 +57,15 @@ def progress(message: str) -> None:
 # ---------------------------------------------------------------------------------------- explorer
 
 
-@dataclass
-class Explorer:
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path | None = None
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def rss_bytes(self) -> int:
-        return rss_bytes(self.process.pid)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def spawn_explorer(args: Sequence[str], log: Path, env: dict[str, str] | None = None) -> Explorer:
-    """Start ``python -m webexplorer serve`` on a free port; returns at once (the caller times readiness)."""
-    port = free_port()
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "webexplorer", "serve", "--port", str(port), *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-        )
-    return Explorer(f"http://127.0.0.1:{port}", proc, log)
-
-
-def wait_ready(explorer: Explorer, path: str = "/readyz", timeout: float = 60.0) -> float:
+def wait_ready(explorer: ExplorerProcess, path: str = "/readyz", timeout: float = 60.0) -> float:
     """Poll until ``path`` answers 200; return the seconds since the call."""
-    start = time.perf_counter()
-    deadline = start + timeout
-    with httpx.Client(timeout=2.0) as client:
-        while time.perf_counter() < deadline:
-            if explorer.process.poll() is not None:
-                raise RuntimeError(f"explorer exited with {explorer.process.returncode}")
-            try:
-                if client.get(explorer.url + path).status_code == 200:
-                    return time.perf_counter() - start
-            except httpx.TransportError:
-                pass
-            time.sleep(0.005)
-    raise TimeoutError(f"{explorer.url}{path} not ready in {timeout:.0f}s")
+    return wait_answers(explorer, path, timeout=timeout, poll=0.005)
 
 
 @contextlib.contextmanager
 def running_explorer(
     args: Sequence[str], log: Path, env: dict[str, str] | None = None, warm: Sequence[str] = ()
-) -> Iterator[Explorer]:
+) -> Iterator[ExplorerProcess]:
     """A ready explorer for the duration of the block; ``warm`` paths are fetched once first, so lazy
     documents (an OpenAPI v3 group-version) are loaded before anything is timed."""
     explorer = spawn_explorer(args, log, env)
@@ -174,7 +127,7 @@ def crd_manifest(group: str, kind: str, fields: int = 50) -> dict[str, Any]:
                     "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
                 },
             }
-    status = {f"status{i}": {"type": "string"} for i in range(8)}
+    status: dict[str, Any] = {f"status{i}": {"type": "string"} for i in range(8)}
     status["conditions"] = {
         "type": "array",
         "items": {
@@ -560,7 +513,7 @@ class Prober:
                 self.samples.append((started, time.perf_counter() - started, status))
                 self._stop.wait(self.interval)
 
-    def __enter__(self) -> Prober:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

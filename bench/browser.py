@@ -39,7 +39,6 @@ import httpx
 
 from bench._common import (
     CACHE,
-    Explorer,
     Result,
     Target,
     crd_name,
@@ -54,6 +53,7 @@ from bench._static import static_server
 from webexplorer.ports import LOOPBACK
 from webexplorer.sandbox.chromium import CHROMIUM, CHROMIUM_ARGS
 from webexplorer.sandbox.controlplane import ControlPlane
+from webexplorer.sandbox.explorer_process import ExplorerProcess
 
 SWAGGER_VERSION = "5.35.0"
 OPERATION = "createCoreV1NamespacedPod"
@@ -168,7 +168,7 @@ def lay_out_swagger(root: Path) -> None:
 ASSET = re.compile(r'="(/static/[^"?]+)(?:\?[^"]*)?"')
 
 
-def save_floor(explorer: Explorer, root: Path) -> None:
+def save_floor(explorer: ExplorerProcess, root: Path) -> None:
     """Save the explorer's operation page, its assets and its try-it fragment as static files."""
     if root.exists():
         shutil.rmtree(root)
@@ -263,7 +263,7 @@ def measure_round(
 def phase(
     label: str,
     cp: ControlPlane,
-    explorer: Explorer,
+    explorer: ExplorerProcess,
     workdir: Path,
     browser: Browser,
     runs: int,

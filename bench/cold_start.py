@@ -15,8 +15,9 @@ from pathlib import Path
 
 import httpx
 
-from bench._common import Result, Target, bench_main, spawn_explorer, summary, wait_ready
+from bench._common import Result, Target, bench_main, summary, wait_ready
 from webexplorer.sandbox.controlplane import ControlPlane
+from webexplorer.sandbox.explorer_process import spawn_explorer
 
 TARGET_SECONDS = 1.0
 

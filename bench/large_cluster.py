@@ -40,6 +40,7 @@ from bench._common import (
     page_mix,
     page_mix_rows,
     progress,
+    rss_bytes,
     running_explorer,
     summary,
     wait_for_group,
@@ -83,7 +84,7 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
     with running_explorer(args, workdir / "explorer.log", warm=list(PAGE_MIX.values())) as explorer:
         progress("plain cluster: page mix")
         data["plain"] = page_mix(explorer.url, workdir, seconds=seconds, rounds=rounds)
-        data["plain"]["rss_bytes"] = explorer.rss_bytes()
+        data["plain"]["rss_bytes"] = rss_bytes(explorer.pid)
         with RssSampler(explorer.pid) as rss, Prober(explorer.url) as visitor:
             quiet_until = time.perf_counter()
             time.sleep(1 if quick else 3)
@@ -97,7 +98,10 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
                 group, kind = crd_name(crds - 1)
                 for path in (f"/g/{group}", f"/schema/{group}/v1/{kind}/spec", "/search?q=field01"):
                     # the API server publishes a CRD's OpenAPI a moment after its discovery entry
-                    wait_until(lambda p=path: client.get(p).status_code == 200, timeout=120, what=path)
+                    def answers(p: str = path) -> bool:
+                        return client.get(p).status_code == 200
+
+                    wait_until(answers, timeout=120, what=path)
             data["indexed_after_s"] = wait_indexed(explorer.url)
             progress(f"{crds} CRDs: page mix")
             data["big"] = page_mix(explorer.url, workdir, seconds=seconds, rounds=rounds)
@@ -105,7 +109,7 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
             fresh_started = time.perf_counter()
             data["new"] = [new_crd_latency(cp, explorer.url, i) for i in range(new)]
             fresh = visitor.between(fresh_started, time.perf_counter())
-            data["big"]["rss_bytes"] = explorer.rss_bytes()
+            data["big"]["rss_bytes"] = rss_bytes(explorer.pid)
         data["rss_peak_bytes"] = rss.peak
         data["visitor"] = {"quiet": summary(quiet), "crd churn": summary(churn), "new CRDs": summary(fresh)}
     return summarize(data)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from bench._common import (
     PAGE_MIX,
@@ -24,6 +25,7 @@ from bench._common import (
     page_mix,
     page_mix_rows,
     progress,
+    rss_bytes,
     running_explorer,
 )
 from webexplorer.sandbox.controlplane import ControlPlane
@@ -40,11 +42,11 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
     with running_explorer(args, workdir / "explorer.log", warm=list(PAGE_MIX.values())) as explorer:
         progress(f"page mix: {rounds} rounds alone, then wrk {seconds:g} s with 1 and 8 connections")
         mix = page_mix(explorer.url, workdir, seconds=seconds, rounds=rounds)
-        mix["rss_bytes"] = explorer.rss_bytes()
+        mix["rss_bytes"] = rss_bytes(explorer.pid)
     return summarize(mix)
 
 
-def summarize(mix: dict) -> Result:
+def summarize(mix: dict[str, Any]) -> Result:
     single, loaded = mix["wrk_1"], mix["wrk_8"]
     errors = single["errors"] + loaded["errors"]
     return Result(

@@ -165,8 +165,9 @@ def test_watch_sent_before_htmx_arrived_still_streams(
 
     page.route("**/static/vendor/htmx-2.0.11.min.js*", no_htmx_on_the_first_page)
     label = marker()
-    page.goto(_watch_url(explorer, label))
-    page.wait_for_timeout(500)
+    with page.expect_event("requestfailed", lambda r: "htmx" in r.url):
+        page.goto(_watch_url(explorer, label))
+    page.wait_for_load_state("load")  # app.js acts after load: without htmx it has nothing left to do
     assert page.get_attribute("html", "data-enhanced") is None
     assert page.evaluate("typeof window.htmx") == "undefined"
     problems.clear()  # the aborted script's load error

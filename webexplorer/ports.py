@@ -38,15 +38,6 @@ def free_port(host: str = LOOPBACK) -> int:
     return free_ports(1, host)[0]
 
 
-def port_open(port: int, host: str = LOOPBACK, timeout: float = 0.2) -> bool:
-    """Whether something accepts TCP connections on ``host:port`` right now."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 def wait_until(
     condition: Callable[[], bool],
     *,

@@ -107,12 +107,6 @@ class Catalog:
 
     # ------------------------------------------------------------------------------------- OpenAPI
 
-    def group_versions_with_docs(self) -> list[tuple[str, str]]:
-        """Group versions that OpenAPI documents (v3: index entries; v2: discovery's group versions)."""
-        if self.v3_index is not None:
-            return [gv for e in self.v3_index.entries if (gv := e.group_version) is not None]
-        return [(g.name, gv.version) for g in self.groups for gv in g.versions]
-
     async def document(self, group: str, version: str) -> ApiDocument:
         """The OpenAPI document holding ``group/version`` (v3: its own; v2: the one document)."""
         group = "" if group == "core" else group

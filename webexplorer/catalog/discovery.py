@@ -281,10 +281,6 @@ def _problem(path: str, got: Fetched, what: str) -> Problem:
     return Problem(path, f"{what}: {reason} (HTTP {got.status})", got.status)
 
 
-class _Unchanged(Exception):
-    """Both aggregated answers were 304: the previous discovery still holds."""
-
-
 async def read_discovery(
     source: DocumentSource,
     *,
@@ -427,20 +423,6 @@ async def read_version(source: DocumentSource) -> tuple[ServerVersion | None, Pr
         return parse_version(parse_json(got.body, "/version")), None
     except CatalogError as exc:
         return None, Problem("/version", str(exc))
-
-
-def discovery_paths(doc_apis: JSONDict) -> list[str]:
-    """Every legacy discovery path named by an ``/apis`` answer (for recording snapshots)."""
-    paths = []
-    if get_str(doc_apis, "kind") == _AGGREGATED_KIND:
-        for g in parse_aggregated(doc_apis):
-            paths.append(f"/apis/{g.name}")
-            paths.extend(f"/apis/{g.name}/{v.version}" for v in g.versions)
-    else:
-        for name, versions, _ in parse_group_list(doc_apis):
-            paths.append(f"/apis/{name}")
-            paths.extend(f"/apis/{name}/{v}" for v in versions)
-    return paths
 
 
 __all__ = [

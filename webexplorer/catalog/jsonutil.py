@@ -56,24 +56,6 @@ def get_str(obj: object, key: str, default: str = "") -> str:
     return default
 
 
-def get_opt_str(obj: object, key: str) -> str | None:
-    """``obj[key]`` when it is a string, else None."""
-    if isinstance(obj, Mapping):
-        value = obj.get(key)
-        if isinstance(value, str):
-            return value
-    return None
-
-
-def get_bool(obj: object, key: str, default: bool = False) -> bool:
-    """``obj[key]`` when it is a boolean, else ``default``."""
-    if isinstance(obj, Mapping):
-        value = obj.get(key)
-        if isinstance(value, bool):
-            return value
-    return default
-
-
 def str_tuple(value: object) -> tuple[str, ...]:
     """The strings of a JSON array, in order; anything else in it (or a non-array) is dropped."""
     if isinstance(value, list):

@@ -14,10 +14,10 @@ Memory is bounded: parsed v3 documents are evicted least recently used once thei
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
+from ..lru import LRU
 from ..source import DocumentSource
 from .apidoc import ApiDocument
 from .errors import CatalogError
@@ -55,16 +55,12 @@ class DocumentCache:
     def __init__(self, source: DocumentSource, *, budget_bytes: int = 64 << 20) -> None:
         self.source = source
         self.budget_bytes = budget_bytes
-        self._v3: OrderedDict[str, tuple[ApiDocument, int]] = OrderedDict()
-        self._v3_bytes = 0
+        #: parsed documents by URL, weighed by the size of the body they were parsed from
+        self._v3: LRU[str, tuple[ApiDocument, int]] = LRU(max_weight=budget_bytes, weigh=lambda hit: hit[1])
         self._inflight: dict[str, asyncio.Future[ApiDocument]] = {}
         self._v2: ApiDocument | None = None
         self._v2_etag: str | None = None
         self._v2_lock = asyncio.Lock()
-        #: bytes of document bodies received since start (for figures and the status page)
-        self.bytes_fetched = 0
-        #: number of document fetches made
-        self.fetches = 0
         #: the status of the last /openapi/v3 answer (304 tells "unchanged" from 404 "no v3")
         self.last_index_status = 0
 
@@ -74,8 +70,6 @@ class DocumentCache:
         """``/openapi/v3``; None when the server has no v3 (404) or answered 304 to ``etag``."""
         got = await self.source.fetch(V3_INDEX_PATH, etag=etag)
         self.last_index_status = got.status
-        self.fetches += 1
-        self.bytes_fetched += len(got.body)
         if got.status in (304, 404):
             return None
         if got.status != 200:
@@ -86,10 +80,7 @@ class DocumentCache:
 
     def cached_v3(self, url: str) -> ApiDocument | None:
         hit = self._v3.get(url)
-        if hit is None:
-            return None
-        self._v3.move_to_end(url)
-        return hit[0]
+        return None if hit is None else hit[0]
 
     async def v3(self, entry: V3Entry) -> ApiDocument:
         """The document of one index entry, from the cache or fetched once however many ask."""
@@ -115,8 +106,6 @@ class DocumentCache:
 
     async def _fetch_v3(self, entry: V3Entry) -> ApiDocument:
         got = await self.source.fetch(entry.url)
-        self.fetches += 1
-        self.bytes_fetched += len(got.body)
         if got.status != 200:
             raise CatalogError(
                 f"OpenAPI v3 document {entry.key} answered HTTP {got.status}",
@@ -130,21 +119,12 @@ class DocumentCache:
         return doc
 
     def _store(self, url: str, doc: ApiDocument, size: int) -> None:
-        self._v3[url] = (doc, size)
-        self._v3_bytes += size
-        while self._v3_bytes > self.budget_bytes and len(self._v3) > 1:
-            _, (_, old_size) = self._v3.popitem(last=False)
-            self._v3_bytes -= old_size
+        self._v3.put(url, (doc, size))
 
     def retain(self, urls: set[str]) -> None:
         """Forget v3 documents whose URL the current index no longer names (their hash changed)."""
         for url in [u for u in self._v3 if u not in urls]:
-            _, size = self._v3.pop(url)
-            self._v3_bytes -= size
-
-    @property
-    def v3_loaded(self) -> int:
-        return len(self._v3)
+            self._v3.pop(url)
 
     # ------------------------------------------------------------------------------------- v2
 
@@ -158,8 +138,6 @@ class DocumentCache:
             if self._v2 is not None and not revalidate:
                 return self._v2
             got = await self.source.fetch(V2_PATH, etag=self._v2_etag if self._v2 is not None else None)
-            self.fetches += 1
-            self.bytes_fetched += len(got.body)
             if got.status == 304 and self._v2 is not None:
                 return self._v2
             if got.status != 200:

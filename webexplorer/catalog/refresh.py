@@ -80,9 +80,6 @@ class CatalogStore:
         self.generation = 0
         self.last_error: str | None = None
         self.last_error_at: datetime | None = None
-        self.last_checked_at: datetime | None = None
-        self.last_changed_at: datetime | None = None
-        self.last_check_seconds: float | None = None
         #: ``time.monotonic()`` of the last check the source answered (readiness: "the API server answers")
         self.last_success_monotonic: float | None = None
         #: how many checks ended which way, since start (``/metrics``)
@@ -156,9 +153,6 @@ class CatalogStore:
                 log.exception("catalog refresh failed")
                 self._record_error(f"{type(exc).__name__}: {exc}")
                 return False
-            finally:
-                self.last_checked_at = datetime.now(UTC)
-                self.last_check_seconds = time.perf_counter() - started
             self.last_error = None
             self.last_success_monotonic = time.monotonic()
             recovered = self._outage.answered(self.last_success_monotonic)
@@ -189,7 +183,6 @@ class CatalogStore:
         index = SearchIndex(new, field_cache=self._field_cache)
         self._catalog, self._index = new, index  # what pages read; each one assignment
         self.generation += 1
-        self.last_changed_at = datetime.now(UTC)
         if self._index_task is not None:
             self._index_task.cancel()
             self._index_task = None

@@ -264,10 +264,6 @@ class SearchIndex:
         return entries
 
     @property
-    def field_count(self) -> int:
-        return len(self._docs.fields) if self._docs else 0
-
-    @property
     def operation_count(self) -> int | None:
         """Operations across every document, once they are indexed (None before: the home page says
         "counting" rather than a wrong number)."""

@@ -383,13 +383,6 @@ class ControlPlane:
             ) from None
         return time.monotonic() - started
 
-    def restart_apiserver(self, *, kill: bool = True, downtime: float = 0.0) -> float:
-        """:meth:`stop_apiserver`, wait ``downtime`` seconds, :meth:`start_apiserver`; returns the seconds
-        the restart took to be ready (not counting ``downtime``)."""
-        self.stop_apiserver(kill=kill)
-        time.sleep(downtime)
-        return self.start_apiserver()
-
     def save_logs(self, destination: Path) -> Path:
         """Copy the process logs and the audit log to ``destination`` (created); return it."""
         destination.mkdir(parents=True, exist_ok=True)

@@ -116,12 +116,3 @@ def highlight(text: str, language: Language) -> Markup:
     if language == "text":
         return Markup((text if text.endswith("\n") else text + "\n").translate(_ESCAPES))  # noqa: S704
     return Markup(_highlight(text, _YAML, _FORMATTER))  # noqa: S704 - Pygments escapes
-
-
-def stylesheet() -> str:
-    """The CSS for the token classes, scoped to ``.hl`` (used to write static/app.css)."""
-    light: str = HtmlFormatter(style="default").get_style_defs(".hl")  # type: ignore[no-untyped-call]
-    dark: str = HtmlFormatter(style="github-dark").get_style_defs(  # type: ignore[no-untyped-call]
-        ':root[data-theme="dark"] .hl'
-    )
-    return f"{light}\n{dark}"

@@ -46,11 +46,6 @@ def check_segment(name: str, value: str) -> str:
     return value
 
 
-def template_params(template: str) -> list[str]:
-    """The ``{param}`` names of a path template, in order."""
-    return _PARAM.findall(template)
-
-
 def build_path(template: str, values: Mapping[str, str]) -> str:
     """The operation's path with every ``{param}`` replaced by its checked, quoted value.
 

@@ -17,9 +17,9 @@ import secrets
 import struct
 import time
 import zlib
-from collections import OrderedDict
 from dataclasses import dataclass
 
+from webexplorer.lru import LRU
 from webexplorer.web.sealing import Sealer
 
 #: how long a page can still open its later views (after that: send again)
@@ -35,30 +35,26 @@ class StoredAnswer:
     filename: str
 
 
+def _size(answer: StoredAnswer) -> int:
+    return len(answer.body)
+
+
 class AnswerStore:
     def __init__(self, budget_bytes: int = 64 << 20, max_entries: int = 256) -> None:
         self.budget_bytes = budget_bytes
         self.max_entries = max_entries
-        self._items: OrderedDict[str, StoredAnswer] = OrderedDict()
-        self._bytes = 0
+        self._items: LRU[str, StoredAnswer] = LRU(max_entries, max_weight=budget_bytes, weigh=_size)
 
     def put(self, answer: StoredAnswer) -> str:
         key = secrets.token_urlsafe(16)
-        self._items[key] = answer
-        self._bytes += len(answer.body)
-        while (self._bytes > self.budget_bytes or len(self._items) > self.max_entries) and len(
-            self._items
-        ) > 1:
-            _, old = self._items.popitem(last=False)
-            self._bytes -= len(old.body)
+        self._items.put(key, answer)
         return key
 
     def get(self, key: str, session: str) -> StoredAnswer | None:
-        found = self._items.get(key)
+        found = self._items.peek(key)
         if found is None or found.session != session:
             return None
-        self._items.move_to_end(key)
-        return found
+        return self._items.get(key)
 
 
 class AnswerSeals:

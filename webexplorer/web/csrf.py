@@ -27,12 +27,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from webexplorer.web.asgi import Header, HttpMiddleware, adding_headers
+
 COOKIE = "webexplorer_session"
 SCOPE_KEY = "webexplorer.session"
 _SID = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
-class Sessions:
+class Sessions(HttpMiddleware):
     """Signs and checks CSRF tokens with one key (from ``--secret-key``, else random per process)."""
 
     def __init__(self, secret_key: str | None) -> None:
@@ -45,34 +47,32 @@ class Sessions:
         return bool(token) and hmac.compare_digest(self.token(session_id), token)
 
 
-class SessionMiddleware:
+class SessionMiddleware(HttpMiddleware):
     """Gives every request a session id (from the cookie, else a new one) and sets the cookie on the
     answer when the page used it (see :func:`session_id`). It holds the app's :class:`Sessions` (the
     token key), which the checks below read from the request it passed on."""
 
     def __init__(self, app: ASGIApp, sessions: Sessions, always_secure: bool = False) -> None:
-        self.app = app
+        super().__init__(app)
         self.sessions = sessions
         self.always_secure = always_secure
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         sid = _cookie_sid(scope)
         # a new visitor's id is drawn only when a page uses it (session_id): most answers never do, and
         # drawing it is a system call per request
         state: dict[str, Any] = {"id": sid, "new": sid is None, "used": False, "sessions": self.sessions}
         scope[SCOPE_KEY] = state
 
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and state["new"] and state["used"]:
-                secure = "; Secure" if cookie_is_secure(scope, self.always_secure) else ""
-                cookie = f"{COOKIE}={state['id']}; Path=/; HttpOnly; SameSite=Strict{secure}"
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
-            await send(message)
+        def cookie(_start: Message) -> list[Header]:
+            if not (state["new"] and state["used"]):
+                return []
+            secure = "; Secure" if cookie_is_secure(scope, self.always_secure) else ""
+            return [
+                (b"set-cookie", f"{COOKIE}={state['id']}; Path=/; HttpOnly; SameSite=Strict{secure}".encode())
+            ]
 
-        await self.app(scope, receive, send_with_cookie)
+        await self.app(scope, receive, adding_headers(send, cookie))
 
 
 def cookie_is_secure(scope: Scope, always: bool) -> bool:

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from webexplorer.web.asgi import Header, HttpMiddleware, adding_headers
+
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
@@ -48,7 +50,7 @@ def host_without_port(host: str) -> str:
     return host
 
 
-class HostAllowList:
+class HostAllowList(HttpMiddleware):
     """Which ``Host`` header values the explorer answers to."""
 
     def __init__(self, extra: Iterable[str] = ()) -> None:
@@ -64,17 +66,14 @@ class HostAllowList:
         return host_without_port(host_header) in self._hosts
 
 
-class GuardMiddleware:
+class GuardMiddleware(HttpMiddleware):
     """Host allow-list plus security headers, for HTTP requests."""
 
     def __init__(self, app: ASGIApp, allowed: HostAllowList) -> None:
-        self.app = app
+        super().__init__(app)
         self.allowed = allowed
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] not in PROBE_PATHS:
             host = None
             for name, value in scope["headers"]:
@@ -85,15 +84,11 @@ class GuardMiddleware:
                 await _refuse_host(send, host)
                 return
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
-                message["headers"] = headers
-            await send(message)
+        def security_headers(start: Message) -> list[Header]:
+            present = {name.lower() for name, _ in start.get("headers", [])}
+            return [h for h in SECURITY_HEADERS if h[0] not in present]
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, adding_headers(send, security_headers))
 
 
 async def _refuse_host(send: Send, host: str | None) -> None:

@@ -44,6 +44,7 @@ from webexplorer.cluster import ClusterError, Connection, UnauthorizedError
 from webexplorer.cluster.whoami import WhoAmI, whoami_explained
 from webexplorer.explorer import Explorer
 from webexplorer.settings import Settings
+from webexplorer.web.asgi import Header, HttpMiddleware, adding_headers
 from webexplorer.web.csrf import cookie_is_secure
 from webexplorer.web.lifecycle import ExplorerSlot
 from webexplorer.web.sealing import Sealer
@@ -78,7 +79,7 @@ class SignIn:
     last_seen: float
 
 
-class TokenSealer:
+class TokenSealer(HttpMiddleware):
     """Seals a sign-in into a cookie value and opens it again (:class:`~.sealing.Sealer`). Any change to
     the value makes opening fail; nothing is kept server-side."""
 
@@ -131,28 +132,23 @@ def _token_replaced(who: WhoAmI) -> str:
     )
 
 
-class SignInCookieMiddleware:
+class SignInCookieMiddleware(HttpMiddleware):
     """Writes the sign-in cookie a route asked for (``set_signin_cookie``) on the answer's headers."""
 
     def __init__(self, app: ASGIApp, always_secure: bool = False) -> None:
-        self.app = app
+        super().__init__(app)
         self.always_secure = always_secure
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
 
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and _COOKIE_UPDATE in scope:
-                value = scope[_COOKIE_UPDATE]
-                header = cookie_header(
-                    value or "", secure=cookie_is_secure(scope, self.always_secure), clear=value is None
-                )
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", header.encode())]
-            await send(message)
+        def cookie(_start: Message) -> list[Header]:
+            if _COOKIE_UPDATE not in scope:
+                return []
+            value = scope[_COOKIE_UPDATE]
+            secure = cookie_is_secure(scope, self.always_secure)
+            return [(b"set-cookie", cookie_header(value or "", secure=secure, clear=value is None).encode())]
 
-        await self.app(scope, receive, send_with_cookie)
+        await self.app(scope, receive, adding_headers(send, cookie))
 
 
 def _cookie_value(request: Request) -> str | None:

@@ -19,8 +19,9 @@ import time
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from webexplorer.web.asgi import Header, HttpMiddleware, adding_headers
 from webexplorer.web.exposition import CONTENT_TYPE_LATEST, exposition, observe_request
 from webexplorer.web.state import State
 
@@ -42,34 +43,23 @@ def route_label(scope: Scope) -> str:
     return path if isinstance(path, str) and path else UNMATCHED
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(HttpMiddleware):
     """Counts HTTP requests by route template, method and status, times them, and tells the client the
     time in ``Server-Timing: app;dur=<ms>``."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500  # what the client gets if the app fails before answering
 
-        async def send_and_note_status(message: Message) -> None:
+        def timing(start: Message) -> list[Header]:
             nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                # One clock for both figures: the histogram and the Server-Timing header that browsers,
-                # the crawl test and the benchmarks read (a page is rendered before its headers go out).
-                ms = (time.perf_counter() - started) * 1000
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"server-timing", f"app;dur={ms:.2f}".encode()),
-                ]
-            await send(message)
+            status = start["status"]
+            # One clock for both figures: the histogram and the Server-Timing header that browsers,
+            # the crawl test and the benchmarks read (a page is rendered before its headers go out).
+            ms = (time.perf_counter() - started) * 1000
+            return [(b"server-timing", f"app;dur={ms:.2f}".encode())]
 
         try:
-            await self.app(scope, receive, send_and_note_status)
+            await self.app(scope, receive, adding_headers(send, timing))
         finally:
             observe_request(route_label(scope), scope["method"], status, time.perf_counter() - started)

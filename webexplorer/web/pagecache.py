@@ -13,9 +13,10 @@ with. Keys are chosen by :func:`webexplorer.web.templating.render_cached`; this 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+
+from webexplorer.lru import LRU
 
 #: one entry's fixed cost beyond its text (the key, the dict slot, the object): keeps many tiny entries
 #: (search fragments) from slipping past the size bound
@@ -36,14 +37,17 @@ class CachedContent:
         return ENTRY_OVERHEAD + len(self.body) + sum(len(text) for text in self.blocks.values())
 
 
+def _size(content: CachedContent) -> int:
+    return content.size
+
+
 class PageCache:
     """Content by key for one catalog generation at a time, at most ``max_bytes`` of text."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.generation: int | None = None
-        self._entries: OrderedDict[Hashable, CachedContent] = OrderedDict()
-        self._bytes = 0
+        self._entries: LRU[Hashable, CachedContent] = LRU(max_weight=max_bytes, weigh=_size)
         #: counted for tests and for reading a benchmark's effect
         self.hits = 0
         self.misses = 0
@@ -57,7 +61,7 @@ class PageCache:
 
     @property
     def bytes(self) -> int:
-        return self._bytes
+        return self._entries.weight
 
     def get(self, generation: int, key: Hashable) -> CachedContent | None:
         """The content kept for ``key`` in ``generation``; a newer generation empties the cache first."""
@@ -66,7 +70,6 @@ class PageCache:
         if found is None:
             self.misses += 1
             return None
-        self._entries.move_to_end(key)
         self.hits += 1
         return found
 
@@ -77,18 +80,10 @@ class PageCache:
         size = content.size
         if generation != self.generation or size > self.max_bytes:
             return
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self._bytes -= old.size
-        self._entries[key] = content
-        self._bytes += size
-        while self._bytes > self.max_bytes:
-            _, evicted = self._entries.popitem(last=False)
-            self._bytes -= evicted.size
+        self._entries.put(key, content)
 
     def _advance(self, generation: int) -> None:
         """Forget everything of older generations; never go back to one (a late, slow request)."""
         if self.generation is None or generation > self.generation:
             self._entries.clear()
-            self._bytes = 0
             self.generation = generation
