@@ -24,6 +24,24 @@ JSON_PATCH_EXAMPLE = '- op: add\n  path: /metadata/labels/example\n  value: "tru
 
 
 @dataclass(frozen=True, slots=True)
+class TryLoader:
+    """The operation page's seam for the try-it form (``_tryout_form.html``): the form itself needs the
+    live connection and the schema, so the page loads it from ``url`` (htmx; a link without JavaScript)."""
+
+    operation_id: str
+    url: str
+
+
+def try_loader(op: Operation, group: str, version: str, query: str) -> TryLoader:
+    """Where the page of ``op`` (documented by ``group``/``version``; an operation that names its own
+    target is tried there) loads the form from, refilled from the page's ``query`` (a shareable link)."""
+    if op.target is not None:
+        group, version = op.target.group, op.target.version
+    url = url_try(group, version, op.operation_id)
+    return TryLoader(op.operation_id, f"{url}?{query}" if query else url)
+
+
+@dataclass(frozen=True, slots=True)
 class Input:
     """One input of the form."""
 
