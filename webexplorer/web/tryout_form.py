@@ -54,8 +54,11 @@ class Input:
     options: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class FormView:
+    """The form of one operation as the panel shows it (``_tryout_panel.html`` reads it as ``form``);
+    what the visitor may do with it is filled in by the page (:func:`.tryout_page.visitor_form`)."""
+
     op: Operation
     group: str
     version: str
@@ -72,7 +75,6 @@ class FormView:
     watch: bool
     disabled: str | None
     read_only: bool
-    allow_writes: bool
     values: dict[str, str] = field(default_factory=dict)
     #: why this visitor's identity may not send it (SelfSubjectAccessReview): Send is greyed out
     denied: str | None = None
@@ -145,7 +147,6 @@ async def build_form(
         watch=planning.is_watch_operation(op),
         disabled=disabled,
         read_only=explorer.read_only,
-        allow_writes=not explorer.read_only,
         values=values,
     )
 
