@@ -23,7 +23,7 @@ from webexplorer.tryout import plan as planning
 from webexplorer.tryout.answer import AnswerView, present
 from webexplorer.tryout.bodies import MAX_BODY_BYTES
 from webexplorer.tryout.commands import Target, commands
-from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm
+from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm, query_params
 from webexplorer.tryout.share import form_from_fields, share_query
 from webexplorer.web import urls
 from webexplorer.web.answers import StoredAnswer
@@ -112,7 +112,7 @@ async def _send_once(
         reply = await connection.request(
             planned.method,
             planned.path,
-            params=_params(planned.query),
+            params=query_params(planned.query),
             headers=dict(planned.headers),
             content=planned.body,
         )
@@ -161,13 +161,6 @@ async def _answered(
         next_fields=_resubmit(fields, drop=("q.continue", "confirm")),
         confirm_fields=_resubmit(fields, drop=("confirm", "dry_run")),
     )
-
-
-def _params(query: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for k, v in query:
-        out.setdefault(k, []).append(v)
-    return out
 
 
 def _resubmit(fields: Fields, drop: tuple[str, ...]) -> Fields:

@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from webexplorer.cluster import ClusterError, Connection
-from webexplorer.tryout.plan import PlannedRequest
+from webexplorer.tryout.plan import PlannedRequest, query_params
 from webexplorer.tryout.watch import WatchEvent, list_resource_version, parse_event
 from webexplorer.web.sealing import Sealer
 
@@ -224,7 +224,7 @@ async def _read_upstream(
             query = [*base, *([("resourceVersion", resource_version)] if resource_version else [])]
             relist = False
             async with connection.stream(
-                "GET", plan.path, params=_params(query), headers=_stream_headers(plan), read_timeout=None
+                "GET", plan.path, params=query_params(query), headers=_stream_headers(plan), read_timeout=None
             ) as reply:
                 if reply.status == 410:
                     relist = True
@@ -288,18 +288,11 @@ def _row(render: Render, event: WatchEvent) -> str:
     return render("_tryout_watch_row.html", {"event": event, "time": time.strftime("%H:%M:%S")})
 
 
-def _params(query: list[tuple[str, str]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for k, v in query:
-        out.setdefault(k, []).append(v)
-    return out
-
-
 async def _relist(connection: Connection, plan: PlannedRequest) -> str:
     """List the watched collection (no watch) for a fresh resourceVersion to resume from."""
     path, query = list_equivalent(plan)
     reply = await connection.request(
-        "GET", path, params=_params(query), headers={"Accept": "application/json"}
+        "GET", path, params=query_params(query), headers={"Accept": "application/json"}
     )
     return list_resource_version(reply.body) if reply.status == 200 else ""
 
