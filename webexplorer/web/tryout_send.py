@@ -45,6 +45,8 @@ Checked = Annotated[PostedForm | Refusal, Depends(SEND_FORM.check)]
 
 @router.post("/try/{group}/{version}/{operation_id}")
 async def send(request: Request, tried: Tried, posted: Checked) -> Response:
+    """One form, one request: refused by the form's checks, the visitor's sign-in or the plan, else
+    registered as a watch or sent once."""
     if isinstance(posted, Refusal):
         return refused(request, tried, posted)
     visitor = await visitor_of(request)
