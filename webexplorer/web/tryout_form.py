@@ -89,6 +89,11 @@ class FormView:
     def lists(self) -> bool:
         return self.op.action == "list"
 
+    @property
+    def load_live_url(self) -> str:
+        """The form again, its body the live object a PUT would replace (the path inputs come along)."""
+        return f"{self.action}?load_live=1"
+
 
 async def build_form(
     explorer: Explorer,
