@@ -61,6 +61,8 @@ class Answered:
 
 @dataclass(frozen=True, slots=True)
 class TryResult:
+    """One of: ``refusal`` (nothing sent), or ``sent`` with ``no_answer``, ``watch`` or ``answered``."""
+
     #: where the panel's follow-up forms post (the same operation)
     action: str
     #: their CSRF token ("" when a guard refused the request)
