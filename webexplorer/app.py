@@ -30,7 +30,11 @@ from webexplorer.web import (
     resources,
     schemas,
     search,
-    tryout,
+    tryout_page,
+    tryout_send,
+    tryout_suggest,
+    tryout_views,
+    tryout_watch,
 )
 from webexplorer.web.assets import serve_asset
 from webexplorer.web.contexts import ContextMiddleware
@@ -89,8 +93,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(
         pod.router, dependencies=page
     )  # /pod: the Downward API of the pod the explorer runs in
-    # /try/<group>/<version>/<operationId>, /try/watch/<id>, /try/suggest
-    app.include_router(tryout.router, dependencies=page)
+    # try it out (web/tryout_*.py): the form; sending, and the answer's download; the views left for later;
+    # the form's suggestions; watches
+    app.include_router(tryout_page.router, dependencies=page)  # GET /try/<group>/<version>/<operationId>
+    app.include_router(tryout_send.router, dependencies=page)  # POST to the same, /try/answer/<key>
+    app.include_router(tryout_views.router, dependencies=page)  # /try/view/yaml, /try/view/explain
+    app.include_router(tryout_suggest.router, dependencies=page)  # /try/suggest/namespaces, .../names/...
+    # /try/watch/<ticket>, /try/watch-stop/<ticket>
+    app.include_router(tryout_watch.router, dependencies=page)
     app.include_router(access.router, dependencies=page)  # /signin /signout (--identity token), /can-i
     # /static/<file>?v=<hash>: CSS, scripts, icon from memory, gzipped once (web/assets.py)
     app.add_api_route("/static/{path:path}", serve_asset, methods=["GET", "HEAD"], include_in_schema=False)

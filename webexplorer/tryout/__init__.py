@@ -5,5 +5,5 @@ Pure code (no web framework, no HTTP client): :mod:`.plan` validates a form into
 parses request bodies under limits, :mod:`.skeleton` prefills them from the schema, :mod:`.commands`
 writes the equivalent curl/kubectl/Python, and :mod:`.answer`, :mod:`.status`, :mod:`.explain` and
 :mod:`.watch` turn what came back into what a page shows. The routes live in
-:mod:`webexplorer.web.tryout`.
+``webexplorer.web.tryout_*`` (form page, send, later views, suggestions, watches).
 """

@@ -17,7 +17,7 @@ it) and the operator's policy; nothing the visitor sends is passed through as is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from webexplorer.catalog import Operation, Parameter
@@ -106,6 +106,14 @@ class PlannedRequest:
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+
+def query_params(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Query pairs as the connection takes them: each name once, its values in the order given."""
+    out: dict[str, list[str]] = {}
+    for k, v in pairs:
+        out.setdefault(k, []).append(v)
+    return out
 
 
 def is_watch_operation(op: Operation) -> bool:

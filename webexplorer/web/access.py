@@ -1,25 +1,26 @@
 """Sign-in, sign-out (``--identity token``) and "What can I do" (``SelfSubjectRulesReview``).
 
-``POST /signin`` passes the same checks as a try-it send (same origin, CSRF token), then asks the API
-server who the token belongs to (``SelfSubjectReview``) before sealing it into the sign-in cookie
-(:mod:`.signin_cookie`). A refused token gets one sentence; the token itself is never shown or logged.
+``POST /signin`` passes the same checks as a try-it send (same origin, CSRF token: :mod:`.forms`), then
+asks the API server who the token belongs to (``SelfSubjectReview``) before sealing it into the sign-in
+cookie (:mod:`.signin_cookie`). A refused token gets one sentence; the token itself is never shown or logged.
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from webexplorer.cluster import ClusterError
 from webexplorer.cluster.reviews import rules_review
+from webexplorer.tryout.plan import Refusal
 from webexplorer.tryout.segments import SegmentError, check_segment
-from webexplorer.web.csrf import csrf_problem, csrf_token, same_origin_problem
+from webexplorer.web.csrf import csrf_token
+from webexplorer.web.forms import FORM_OVERHEAD, FormCheck, PostedForm
 from webexplorer.web.signin_cookie import set_signin_cookie
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import render
-from webexplorer.web.tryout import FORM_OVERHEAD
 from webexplorer.web.visitors import identities_of, visitor_of
 
 router = APIRouter()
@@ -32,38 +33,34 @@ def _token_mode(request: Request) -> None:
         )
 
 
-@router.get("/signin")
+@router.get("/signin", dependencies=[Depends(_token_mode)])
 async def signin_form(request: Request) -> Response:
-    _token_mode(request)
     return render(request, "signin.html", {"csrf": csrf_token(request), "problem": None})
 
 
-@router.post("/signin")
-async def signin(request: Request) -> Response:
-    _token_mode(request)
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > FORM_OVERHEAD:
-            raise HTTPException(413, "The sign-in form is too large.")
-    fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=10))
-    problem = same_origin_problem(request) or csrf_problem(request, fields.get("csrf", ""))
-    if problem is None:
-        problem = await identities_of(request).sign_in(request, fields.get("token", ""))
+#: the sign-in and sign-out forms: a token and the CSRF token, nothing else
+SIGNIN_FORM = FormCheck(FORM_OVERHEAD, "The sign-in form is too large.", max_fields=10)
+SIGNOUT_FORM = FormCheck(FORM_OVERHEAD, "The sign-out form is too large.", max_fields=10)
+
+
+@router.post("/signin", dependencies=[Depends(_token_mode)])
+async def signin(
+    request: Request, posted: Annotated[PostedForm | Refusal, Depends(SIGNIN_FORM.check)]
+) -> Response:
+    if isinstance(posted, Refusal):
+        if posted.status == 413:
+            raise HTTPException(413, posted.reason)
+        problem: str | None = posted.reason  # shown on the form, which can be sent again
+    else:
+        problem = await identities_of(request).sign_in(request, posted.value("token"))
     if problem is not None:
         context = {"csrf": csrf_token(request), "problem": problem}
         return render(request, "signin.html", context, status_code=400)
     return RedirectResponse("/", status_code=303)
 
 
-@router.post("/signout")
+@router.post("/signout", dependencies=[Depends(_token_mode), Depends(SIGNOUT_FORM)])
 async def signout(request: Request) -> Response:
-    _token_mode(request)
-    body = (await request.body())[:FORM_OVERHEAD]
-    fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=10))
-    problem = same_origin_problem(request) or csrf_problem(request, fields.get("csrf", ""))
-    if problem is not None:
-        raise HTTPException(403, problem)
     set_signin_cookie(request, None)
     return RedirectResponse("/", status_code=303)
 

@@ -1,4 +1,4 @@
-"""Sessions, CSRF tokens and the same-origin check that every try-it send passes.
+"""Sessions, CSRF tokens and the same-origin check that every POST passes (through :mod:`.forms`).
 
 The explorer holds cluster credentials, so a page on another site must not be able to make a visitor's
 browser send a write through it. Two independent checks, both before anything is sent:
@@ -10,6 +10,9 @@ browser send a write through it. Two independent checks, both before anything is
   cookie; the token embedded in the explorer's own forms is ``HMAC(secret_key, session id)``, so it
   needs no server-side storage and every replica given the same ``--secret-key`` accepts it. A page on
   another origin can neither read the token nor set the cookie.
+
+Routes do not call the checks themselves: each POST route states its rule as a
+:class:`~.forms.FormCheck` dependency, which runs them in one order for all.
 
 The cookie is only set on answers whose page actually asked for a token, so plain browsing and probes
 never get one. :class:`SessionMiddleware` is plain ASGI, like the guards.

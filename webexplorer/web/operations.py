@@ -2,8 +2,8 @@
 the seam where the try-it form sits.
 
 The try-it helper fills ``templates/_tryout_form.html``; this page includes it inside
-``<section id="try-it">`` and passes it ``operation``, ``resource``, ``group`` and ``version`` under
-those names (plus ``gv`` and ``catalog``), so the two features meet at one stable contract.
+``<section id="try-it">`` and passes it ``tryout`` (a :class:`~.tryout_form.TryLoader`: where the form
+is loaded from), so the two features meet at one stable contract.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from webexplorer.web.lookup import check, group_version_of, kind_schema_url
 from webexplorer.web.resources import ACTION_LABELS
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import Content, render_cached
+from webexplorer.web.tryout_form import try_loader
 
 router = APIRouter()
 
@@ -64,5 +65,7 @@ async def _content(request: Request, group: str, version: str, operation_id: str
             "parameters": ordered_parameters(op),
             "kind_url": await kind_schema_url(catalog, g.name, gv.version, op.gvk),
             "action_labels": ACTION_LABELS,
+            # the query is part of the kept content's key (render_cached), so the form may refill from it
+            "tryout": try_loader(op, g.name, gv.version, request.url.query),
         }
     )

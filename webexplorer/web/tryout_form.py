@@ -10,27 +10,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from webexplorer.catalog import Catalog, CatalogError, Operation, Parameter, Resource
 from webexplorer.explorer import Explorer
 from webexplorer.tryout import plan as planning
 from webexplorer.tryout.bodies import dump_yaml
 from webexplorer.tryout.skeleton import skeleton
+from webexplorer.web.urls import url_try
 
 HIDDEN_QUERY = planning.MANAGED_QUERY
 MERGE_EXAMPLE = 'metadata:\n  labels:\n    example: "true"\n'
 JSON_PATCH_EXAMPLE = '- op: add\n  path: /metadata/labels/example\n  value: "true"\n'
 
 
-def url_try(group: str, version: str, operation_id: str) -> str:
-    """The try-it page of an operation (``/try/core/v1/listCoreV1NamespacedConfigMap``)."""
-    return f"/try/{quote(group or 'core', safe='')}/{quote(version, safe='')}/{quote(operation_id, safe='')}"
+@dataclass(frozen=True, slots=True)
+class TryLoader:
+    """The operation page's seam for the try-it form (``_tryout_form.html``): the form itself needs the
+    live connection and the schema, so the page loads it from ``url`` (htmx; a link without JavaScript)."""
+
+    operation_id: str
+    url: str
 
 
-def url_try_view(view: str) -> str:
-    """Where the answer panel asks for a view left for later (``yaml``, ``explain``)."""
-    return f"/try/view/{quote(view, safe='')}"
+def try_loader(op: Operation, group: str, version: str, query: str) -> TryLoader:
+    """Where the page of ``op`` (documented by ``group``/``version``; an operation that names its own
+    target is tried there) loads the form from, refilled from the page's ``query`` (a shareable link)."""
+    if op.target is not None:
+        group, version = op.target.group, op.target.version
+    url = url_try(group, version, op.operation_id)
+    return TryLoader(op.operation_id, f"{url}?{query}" if query else url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +54,11 @@ class Input:
     options: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class FormView:
+    """The form of one operation as the panel shows it (``_tryout_panel.html`` reads it as ``form``);
+    what the visitor may do with it is filled in by the page (:func:`.tryout_page.visitor_form`)."""
+
     op: Operation
     group: str
     version: str
@@ -64,7 +75,6 @@ class FormView:
     watch: bool
     disabled: str | None
     read_only: bool
-    allow_writes: bool
     values: dict[str, str] = field(default_factory=dict)
     #: why this visitor's identity may not send it (SelfSubjectAccessReview): Send is greyed out
     denied: str | None = None
@@ -78,6 +88,11 @@ class FormView:
     @property
     def lists(self) -> bool:
         return self.op.action == "list"
+
+    @property
+    def load_live_url(self) -> str:
+        """The form again, its body the live object a PUT would replace (the path inputs come along)."""
+        return f"{self.action}?load_live=1"
 
 
 async def build_form(
@@ -137,7 +152,6 @@ async def build_form(
         watch=planning.is_watch_operation(op),
         disabled=disabled,
         read_only=explorer.read_only,
-        allow_writes=not explorer.read_only,
         values=values,
     )
 

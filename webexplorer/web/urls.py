@@ -138,3 +138,52 @@ TEMPLATE_GLOBALS = {
     "url_search": url_search,
     "url_for_api_path": url_for_api_path,
 }
+
+
+# --------------------------------------------------------------------------------------------- try it
+
+
+def url_try(group: str, version: str, operation_id: str) -> str:
+    """The try-it form of an operation (``/try/core/v1/listCoreV1NamespacedConfigMap``); a POST to it
+    sends the request, and its query (the form's field names) is the shareable link."""
+    return f"/try/{_q(group or 'core')}/{_q(version)}/{_q(operation_id)}"
+
+
+def url_try_view(view: str) -> str:
+    """Where the answer panel asks for a view it left for later (``yaml``, ``explain``)."""
+    return f"/try/view/{_q(view)}"
+
+
+def url_try_answer(key: str) -> str:
+    """The download of an answer's whole body, kept for the session that asked for it."""
+    return f"/try/answer/{_q(key)}"
+
+
+def url_try_watch(ticket: str) -> str:
+    """The server-sent event stream of a watch, opened by its sealed ticket."""
+    return f"/try/watch/{_q(ticket)}"
+
+
+def url_try_watch_stop(ticket: str) -> str:
+    return f"/try/watch-stop/{_q(ticket)}"
+
+
+def url_try_suggest_namespaces() -> str:
+    """The namespaces a try-it form's namespace input suggests (an HTML ``<datalist>``'s options)."""
+    return "/try/suggest/namespaces"
+
+
+def url_try_suggest_names(group: str, version: str, resource: str) -> str:
+    """The object names a try-it form's name input suggests, in the namespace the form names."""
+    return f"/try/suggest/names/{_q(group or 'core')}/{_q(version)}/{_q(resource)}"
+
+
+TEMPLATE_GLOBALS.update(
+    {
+        "url_try": url_try,
+        "url_try_suggest_namespaces": url_try_suggest_namespaces,
+        "url_try_suggest_names": url_try_suggest_names,
+        "url_try_watch": url_try_watch,
+        "url_try_watch_stop": url_try_watch_stop,
+    }
+)

@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from webexplorer.cluster import ClusterError, Connection
-from webexplorer.tryout.plan import PlannedRequest
+from webexplorer.tryout.plan import PlannedRequest, query_params
 from webexplorer.tryout.watch import WatchEvent, list_resource_version, parse_event
 from webexplorer.web.sealing import Sealer
 
@@ -42,7 +42,10 @@ TICKET_LIFETIME = 8 * 3600.0
 
 @dataclass
 class Watch:
-    id: str
+    """A watch registered by a send, streamed once its EventSource claims it."""
+
+    #: the checked plan sealed with the secret key and bound to the session: the watch's name in its URLs
+    ticket: str
     session: str
     plan: PlannedRequest
     created: float = field(default_factory=time.monotonic)
@@ -72,7 +75,7 @@ class WatchRegistry:
             {"s": session, "e": time.time() + TICKET_LIFETIME, "p": _plan_to_json(plan)}
         )
         watch = Watch(ticket, session, plan)
-        self._watches[watch.id] = watch
+        self._watches[watch.ticket] = watch
         return watch
 
     def _over_cap(self, session: str) -> str | None:
@@ -89,9 +92,9 @@ class WatchRegistry:
             )
         return None
 
-    def claim(self, key: str, session: str) -> Watch | None:
+    def claim(self, ticket: str, session: str) -> Watch | None:
         """The watch for an EventSource, or None (ended, someone else's, or over the caps)."""
-        watch = self._watches.get(key)
+        watch = self._watches.get(ticket)
         if watch is not None:
             if watch.session != session or watch.claimed:
                 return None
@@ -99,22 +102,22 @@ class WatchRegistry:
             return watch
         # Registered by another replica, or by this one before its stream dropped: the ticket holds
         # the plan that was checked then, and only this session can use it.
-        payload = self._tickets.open(key)
+        payload = self._tickets.open(ticket)
         if payload is None or payload.get("s") != session or not _float(payload.get("e")) > time.time():
             return None
         plan = _plan_from_json(payload.get("p"))
         if plan is None or self._over_cap(session) is not None:
             return None
-        watch = Watch(key, session, plan, claimed=True)
-        self._watches[key] = watch
+        watch = Watch(ticket, session, plan, claimed=True)
+        self._watches[ticket] = watch
         return watch
 
-    def get(self, key: str, session: str) -> Watch | None:
-        watch = self._watches.get(key)
+    def get(self, ticket: str, session: str) -> Watch | None:
+        watch = self._watches.get(ticket)
         return watch if watch is not None and watch.session == session else None
 
-    def release(self, key: str) -> None:
-        self._watches.pop(key, None)
+    def release(self, ticket: str) -> None:
+        self._watches.pop(ticket, None)
 
     @property
     def open_count(self) -> int:
@@ -191,7 +194,7 @@ async def stream_watch(
         stopped.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await reader
-        registry.release(watch.id)
+        registry.release(watch.ticket)
 
 
 async def _read_upstream(
@@ -221,7 +224,7 @@ async def _read_upstream(
             query = [*base, *([("resourceVersion", resource_version)] if resource_version else [])]
             relist = False
             async with connection.stream(
-                "GET", plan.path, params=_params(query), headers=_stream_headers(plan), read_timeout=None
+                "GET", plan.path, params=query_params(query), headers=_stream_headers(plan), read_timeout=None
             ) as reply:
                 if reply.status == 410:
                     relist = True
@@ -271,7 +274,7 @@ async def _read_upstream(
     except asyncio.CancelledError:
         raise
     except Exception:
-        log.exception("watch %s failed", watch.id)
+        log.exception("watch %s failed", watch.ticket)
         await end("The watch stopped because of an error inside the explorer (see its log).")
 
 
@@ -285,18 +288,11 @@ def _row(render: Render, event: WatchEvent) -> str:
     return render("_tryout_watch_row.html", {"event": event, "time": time.strftime("%H:%M:%S")})
 
 
-def _params(query: list[tuple[str, str]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for k, v in query:
-        out.setdefault(k, []).append(v)
-    return out
-
-
 async def _relist(connection: Connection, plan: PlannedRequest) -> str:
     """List the watched collection (no watch) for a fresh resourceVersion to resume from."""
     path, query = list_equivalent(plan)
     reply = await connection.request(
-        "GET", path, params=_params(query), headers={"Accept": "application/json"}
+        "GET", path, params=query_params(query), headers={"Accept": "application/json"}
     )
     return list_resource_version(reply.body) if reply.status == 200 else ""
 
