@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from webexplorer import __version__
+from webexplorer.catalog import group_display_name
 from webexplorer.explorer import Explorer
 from webexplorer.web.assets import static_url
 from webexplorer.web.csrf import csrf_token
@@ -62,6 +63,7 @@ def _environment() -> jinja2.Environment:
     env.globals["app_version"] = __version__  # not "version": pages use that for API versions
     env.globals.update(TEMPLATE_GLOBALS)
     env.globals["static_url"] = static_url
+    env.globals["group_display_name"] = group_display_name
     env.filters["json"] = _json_text
     return env
 

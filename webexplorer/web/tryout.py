@@ -42,7 +42,7 @@ from webexplorer.web.answers import StoredAnswer
 from webexplorer.web.csrf import csrf_problem, csrf_token, same_origin_problem, session_id
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import ENV, render
-from webexplorer.web.tryout_form import FormView, build_form, url_try, url_try_view
+from webexplorer.web.tryout_form import FormView, build_form
 from webexplorer.web.visitors import connection_for, identities_of, visitor_of
 from webexplorer.web.watches import stream_watch
 
@@ -184,7 +184,7 @@ async def send(request: Request, group: str, version: str, operation_id: str) ->
             request, catalog, op, group, version, fields, {"refusal": planned}, planned.status
         )
     assert connection is not None
-    share = url_try(group, version, op.operation_id) + "?" + share_query(tryform)
+    share = urls.url_try(group, version, op.operation_id) + "?" + share_query(tryform)
     target = _target(op, tryform)
     cmds = commands(planned, connection.server_url, target, authenticated=connection.mode != "server")
     base = {"plan": planned, "commands": cmds, "share_url": share, "tryform": tryform}
@@ -234,11 +234,11 @@ async def send(request: Request, group: str, version: str, operation_id: str) ->
     context = {
         **base,
         "answer": answer,
-        "download_url": f"/try/answer/{download}",
+        "download_url": urls.url_try_answer(download),
         "explained": _explained(answer.value, schema) if schema is not None and not later else None,
         "explain_later": later and schema is not None,
         "sealed_answer": sealed,
-        "view_urls": {view: url_try_view(view) for view in LATER_VIEWS},
+        "view_urls": {view: urls.url_try_view(view) for view in LATER_VIEWS},
         "next_fields": _resubmit(fields, drop=("q.continue", "confirm")),
         "confirm_fields": _resubmit(fields, drop=("confirm", "dry_run")),
     }
@@ -290,7 +290,7 @@ def _refused(
         "refusal": refusal,
         "form": None,
         "csrf": "",
-        "action": url_try(group, version, op.operation_id),
+        "action": urls.url_try(group, version, op.operation_id),
         "docs_url": urls.url_operation(group, version, op.operation_id),
         "result": True,
         "live_problem": None,
@@ -316,7 +316,7 @@ async def _respond(
         **RESULT_DEFAULTS,
         **result,
         "csrf": csrf_token(request),
-        "action": url_try(group, version, op.operation_id),
+        "action": urls.url_try(group, version, op.operation_id),
         "result": True,
     }
     headers = {"X-Webexplorer-Refused": "1"} if context["refusal"] is not None else None

@@ -10,27 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from webexplorer.catalog import Catalog, CatalogError, Operation, Parameter, Resource
 from webexplorer.explorer import Explorer
 from webexplorer.tryout import plan as planning
 from webexplorer.tryout.bodies import dump_yaml
 from webexplorer.tryout.skeleton import skeleton
+from webexplorer.web.urls import url_try
 
 HIDDEN_QUERY = planning.MANAGED_QUERY
 MERGE_EXAMPLE = 'metadata:\n  labels:\n    example: "true"\n'
 JSON_PATCH_EXAMPLE = '- op: add\n  path: /metadata/labels/example\n  value: "true"\n'
-
-
-def url_try(group: str, version: str, operation_id: str) -> str:
-    """The try-it page of an operation (``/try/core/v1/listCoreV1NamespacedConfigMap``)."""
-    return f"/try/{quote(group or 'core', safe='')}/{quote(version, safe='')}/{quote(operation_id, safe='')}"
-
-
-def url_try_view(view: str) -> str:
-    """Where the answer panel asks for a view left for later (``yaml``, ``explain``)."""
-    return f"/try/view/{quote(view, safe='')}"
 
 
 @dataclass(frozen=True, slots=True)
