@@ -6,51 +6,58 @@ templates written here so that it is known to fail when it should:
 
 * a URL attribute (``href``, ``action``, ``src``, ``hx-get``/``hx-post``/…, ``sse-connect``) whose value
   starts with ``/`` instead of a ``{{ url_...() }}`` call;
-* a Jinja string constant naming a page path (its first segment one of the app's own routes, or ``/``
-  itself), as in ``{% set u = "/try/" ~ g %}``, unless it is the argument of a URL function
-  (``url_raw('/')`` names an API path).
+* a Jinja string constant naming a page path (its first segment one of the app's own routes), as in
+  ``{% set u = "/try/" ~ g %}``, unless it is the argument of a URL function (``url_raw('/')`` names an
+  API path).
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from collections.abc import Iterator
 
 import pytest
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from jinja2 import nodes
-from starlette.routing import BaseRoute
 
+import webexplorer.web
 from webexplorer.app import create_app
 from webexplorer.settings import Settings
 from webexplorer.web.templating import ENV, TEMPLATES_DIR
 from webexplorer.web.urls import TEMPLATE_GLOBALS
 
-URL_ATTRIBUTES = ("href", "action", "formaction", "src", "sse-connect") + tuple(
-    f"hx-{verb}" for verb in ("get", "post", "put", "patch", "delete")
-)
+HTMX_VERBS = ("get", "post", "put", "patch", "delete")
+URL_ATTRIBUTES = ("href", "action", "formaction", "src", "sse-connect", *(f"hx-{v}" for v in HTMX_VERBS))
 _LITERAL_ATTRIBUTE = re.compile(
-    r"""(?<![\w-])(?P<attr>%s)\s*=\s*(?P<quote>["']?)(?P<value>/[^"'\s>]*)""" % "|".join(URL_ATTRIBUTES)
+    r"(?<![\w-])(?P<attr>" + "|".join(URL_ATTRIBUTES) + r""")\s*=\s*["']?(?P<value>/[^"'>]*)"""
 )
 #: functions whose string arguments are not page paths (an API path, a static file's name)
 URL_FUNCTIONS = frozenset({*TEMPLATE_GLOBALS, "static_url"})
 
 
-def _route_roots(routes: list[BaseRoute]) -> frozenset[str]:
-    """The first path segment of every route the app serves (``g``, ``op``, ``try``, ``static``…)."""
-    roots = set()
-    for route in routes:
-        path = getattr(route, "path", "")
-        first = path.strip("/").split("/", 1)[0]
-        if first and "{" not in first:
-            roots.add(first)
-    return frozenset(roots)
+def _routes() -> Iterator[APIRoute]:
+    """The routes of every router module of ``webexplorer.web`` and those the app adds itself."""
+    for info in pkgutil.iter_modules(webexplorer.web.__path__):
+        router = getattr(importlib.import_module(f"webexplorer.web.{info.name}"), "router", None)
+        if isinstance(router, APIRouter):
+            yield from (r for r in router.routes if isinstance(r, APIRoute))
+    app = create_app(Settings(mode="snapshot"))
+    yield from (r for r in app.router.routes if isinstance(r, APIRoute))
 
 
-PAGE_ROOTS = _route_roots(create_app(Settings(mode="snapshot")).routes)
+#: the first path segment of every route (``g``, ``op``, ``try``, ``static``…)
+PAGE_ROOTS = frozenset(
+    first for r in _routes() if (first := r.path.strip("/").split("/", 1)[0]) and "{" not in first
+)
 
 
 def _names_a_page(text: str) -> bool:
-    return text == "/" or (text.startswith("/") and text[1:].split("/", 1)[0].split("?", 1)[0] in PAGE_ROOTS)
+    """``/try/…`` names a page; ``/`` alone is a separator as often as the home page (which the attribute
+    check finds), and ``/apis/…`` is an API path."""
+    return text.startswith("/") and text[1:].split("/", 1)[0].split("?", 1)[0] in PAGE_ROOTS
 
 
 def _constants_outside_url_calls(node: nodes.Node, in_url_call: bool = False) -> Iterator[nodes.Const]:
@@ -91,10 +98,11 @@ def test_the_page_roots_are_the_routes() -> None:
         '<form method="post" action="/signout"></form>',
         '<input hx-get="/try/suggest/namespaces">',
         '<div sse-connect="/try/watch/{{ watch.id }}"></div>',
-        '<a href=/diff>Diff</a>',
+        "<a href=/diff>Diff</a>",
         '{% set u = "/try/" ~ (g | urlencode) %}<a href="{{ u }}">try</a>',
         "<a href=\"{{ '/schema/' ~ name }}\">schema</a>",
         "<a href=\"{{ url_raw('/' ~ '/search') }}\">x</a>",
+        "<a href=\"{{ url_raw('/raw/x') ~ '/g/core' }}\">x</a>",
     ],
 )
 def test_a_literal_page_path_is_found(bad: str) -> None:
@@ -106,9 +114,9 @@ def test_a_literal_page_path_is_found(bad: str) -> None:
     [
         '<a href="{{ url_group(g.name) }}">{{ g.display_name }}</a>',
         "<a href=\"{{ url_raw('/') }}\">/</a>",
-        "<a href=\"{{ url_raw('/api' if core else '/apis/' ~ name) }}\">{{ '/api' if core else '/apis/' ~ name }}</a>",
+        "<a href=\"{{ url_raw('/api' if c else '/apis/' ~ g) }}\">{{ '/api' if c else '/apis/' ~ g }}</a>",
         '<a href="#sub-status">status</a> <a href="https://kubernetes.io/docs/">docs</a>',
-        '<p>GET /api/v1/pods</p>',
+        "<p>GET /api/v1/pods</p>",
     ],
 )
 def test_urls_from_functions_pass(good: str) -> None:
