@@ -40,6 +40,7 @@ from webexplorer.tryout.skeleton import strip_live_object
 from webexplorer.web import lookup, urls
 from webexplorer.web.answers import StoredAnswer
 from webexplorer.web.csrf import csrf_problem, csrf_token, same_origin_problem, session_id
+from webexplorer.web.routemarks import STREAM
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import ENV, render
 from webexplorer.web.tryout_form import FormView, build_form
@@ -508,7 +509,7 @@ def _render_fragment(template: str, context: dict[str, object]) -> str:
     return ENV.get_template(template).render(context)
 
 
-@router.get("/try/watch/{key}")
+@router.get("/try/watch/{key}", tags=[STREAM])
 async def watch_stream(request: Request, key: str) -> Response:
     registry = app_state(request).watches
     watch = registry.claim(key, session_id(request))
