@@ -248,7 +248,9 @@ async def test_a_catalog_swap_is_seen_at_once(control_plane: ControlPlane) -> No
             try:
                 await until(client, f"/g/{group}", lambda r: r.status_code == 200)
                 await until(client, search, lambda r: "Nothing matches" not in r.text)
-                await app.state.webexplorer.explorer.store.wait_index()  # the same index state as the kept page
+                await (
+                    app.state.webexplorer.explorer.store.wait_index()
+                )  # the same index state as the kept page
                 found = await client.get(search)
                 assert f"/g/{group}/v1/{plural}" in found.text
                 schema = f"/schema/{group}/v1/{kind}/spec"
