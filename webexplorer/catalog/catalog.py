@@ -25,7 +25,8 @@ from .schema import FieldTree, SchemaSet
 
 @dataclass(frozen=True, slots=True)
 class CatalogInfo:
-    """How a catalog was built, for the status page."""
+    """How a catalog was built: from which source, when, how long it took, with which discovery form and
+    OpenAPI version (the last two are named in the home page's footer)."""
 
     source_label: str
     built_at: datetime
