@@ -20,6 +20,7 @@ from webexplorer.web.signin_cookie import set_signin_cookie
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import render
 from webexplorer.web.tryout import FORM_OVERHEAD
+from webexplorer.web.urls import url_home
 from webexplorer.web.visitors import identities_of, visitor_of
 
 router = APIRouter()
@@ -53,7 +54,7 @@ async def signin(request: Request) -> Response:
     if problem is not None:
         context = {"csrf": csrf_token(request), "problem": problem}
         return render(request, "signin.html", context, status_code=400)
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse(url_home(), status_code=303)
 
 
 @router.post("/signout")
@@ -65,7 +66,7 @@ async def signout(request: Request) -> Response:
     if problem is not None:
         raise HTTPException(403, problem)
     set_signin_cookie(request, None)
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse(url_home(), status_code=303)
 
 
 @router.get("/can-i")
