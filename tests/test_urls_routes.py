@@ -32,8 +32,8 @@ def _every_router() -> list[APIRouter]:
     return [r for m in modules if isinstance(r := getattr(m, "router", None), APIRouter)]
 
 
-def _middleware_kwargs(app: FastAPI, cls: type) -> dict[str, Any]:
-    found = [m.kwargs for m in app.user_middleware if m.cls is cls]
+def _middleware_kwargs(app: FastAPI, cls: object) -> dict[str, Any]:
+    found = [m.kwargs for m in app.user_middleware if m.cls == cls]
     assert len(found) == 1
     return dict(found[0])
 
