@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from tests.fixtures.asgi import asgi_explorer
-from tests.fixtures.httpsource import HttpxSource
 from webexplorer.catalog import (
     GVK,
     CatalogStore,
@@ -27,6 +27,7 @@ from webexplorer.catalog import (
     record_snapshot,
 )
 from webexplorer.catalog.catalog import Catalog
+from webexplorer.cluster import Connection, Reply, load_kubeconfig
 from webexplorer.sandbox.controlplane import ControlPlane
 from webexplorer.sandbox.kubectl_proxy import KubectlProxy
 from webexplorer.settings import Settings
@@ -36,10 +37,20 @@ CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 
 
 @pytest.fixture
-async def source(control_plane: ControlPlane) -> AsyncIterator[HttpxSource]:
-    src = HttpxSource(control_plane.url, control_plane.ca_file, control_plane.admin_token, label="sandbox")
-    yield src
-    await src.aclose()
+async def source(control_plane: ControlPlane) -> AsyncIterator[Connection]:
+    """The real connection layer on the admin kubeconfig, as the explorer itself reads the catalog."""
+    async with Connection.from_kubeconfig(load_kubeconfig([control_plane.kubeconfig])) as conn:
+        yield conn
+
+
+async def _create(conn: Connection, path: str, obj: dict[str, Any]) -> Reply:
+    return await conn.request(
+        "POST", path, content=orjson.dumps(obj), headers={"content-type": "application/json"}
+    )
+
+
+async def _text(conn: Connection, path: str) -> str:
+    return (await conn.request("GET", path)).body.decode()
 
 
 def _resources(catalog: Catalog) -> dict[tuple[str, str, str], Any]:
@@ -62,7 +73,7 @@ async def _operations(catalog: Catalog) -> dict[tuple[str, str], str]:
     return {op.key: op.operation_id for d in docs for op in d.document.operations.operations}
 
 
-async def test_aggregated_and_legacy_discovery_agree(source: HttpxSource) -> None:
+async def test_aggregated_and_legacy_discovery_agree(source: Connection) -> None:
     aggregated = await build_catalog(source)
     legacy = await build_catalog(source, aggregated=False, concurrency=4)
     assert aggregated.info.aggregated_discovery and not legacy.info.aggregated_discovery
@@ -75,7 +86,7 @@ async def test_aggregated_and_legacy_discovery_agree(source: HttpxSource) -> Non
     assert await build_catalog(source, previous=aggregated) is aggregated
 
 
-async def test_v3_and_v2_agree_on_operations(source: HttpxSource) -> None:
+async def test_v3_and_v2_agree_on_operations(source: Connection) -> None:
     v3 = await build_catalog(source, openapi="v3")
     v2 = await build_catalog(source, openapi="v2")
     ops3, ops2 = await _operations(v3), await _operations(v2)
@@ -157,15 +168,15 @@ async def _until(store: CatalogStore, condition: Callable[[], bool], what: str) 
         pytest.fail(f"gave up after {POLL_TIMEOUT}s waiting for {what}; last error: {store.last_error}")
 
 
-async def test_crd_appears_and_disappears_without_restart(source: HttpxSource) -> None:
+async def test_crd_appears_and_disappears_without_restart(source: Connection) -> None:
     group = f"wx{uuid.uuid4().hex[:8]}.example.com"
     store = CatalogStore(source, refresh_interval=0.2)
     await store.start()
     try:
         assert store.ready and store.catalog.group(group) is None
         generation = store.generation
-        created = await source.client.post(CRDS, json=_crd(group))
-        assert created.status_code == 201, created.text
+        created = await _create(source, CRDS, _crd(group))
+        assert created.status == 201, created.body
         await _until(store, lambda: store.catalog.resource(group, "v1", "widgets") is not None, "the CRD")
         assert store.generation > generation and store.last_error is None
         catalog = store.catalog
@@ -192,14 +203,14 @@ async def test_crd_appears_and_disappears_without_restart(source: HttpxSource) -
         hits = store.search("gadgetReplicas").fields
         assert any(h.gvk.group == group and h.path == "spec.gadgetReplicas" for h in hits)
 
-        deleted = await source.client.delete(f"{CRDS}/widgets.{group}")
-        assert deleted.status_code == 200, deleted.text
+        deleted = await source.request("DELETE", f"{CRDS}/widgets.{group}")
+        assert deleted.status == 200, deleted.body
         await _until(store, lambda: store.catalog.group(group) is None, "the CRD to disappear")
         await _until(store, lambda: not _in_index(store.catalog, group), "the v3 index entry to go")
         assert store.last_error is None
     finally:
         await store.stop()
-        await source.client.delete(f"{CRDS}/widgets.{group}")
+        await source.request("DELETE", f"{CRDS}/widgets.{group}")
 
 
 async def _poll(check: Callable[[], Awaitable[bool]], what: str) -> None:
@@ -212,7 +223,7 @@ async def _poll(check: Callable[[], Awaitable[bool]], what: str) -> None:
 
 
 async def test_new_crd_shows_within_seconds_with_default_settings(
-    control_plane: ControlPlane, source: HttpxSource
+    control_plane: ControlPlane, source: Connection
 ) -> None:
     """The explorer as shipped (no interval given) shows a CRD's group page seconds after the API
     server's discovery lists it: the background check runs every second, not every thirty.
@@ -223,11 +234,11 @@ async def test_new_crd_shows_within_seconds_with_default_settings(
     async with asgi_explorer(Settings(kubeconfig=str(control_plane.kubeconfig), mode="kubeconfig")) as c:
         assert (await c.get(f"/g/{group}")).status_code == 404
         try:
-            created = await source.client.post(CRDS, json=_crd(group))
-            assert created.status_code == 201, created.text
+            created = await _create(source, CRDS, _crd(group))
+            assert created.status == 201, created.body
 
             async def listed_by_discovery() -> bool:
-                return group in (await source.client.get("/apis")).text
+                return group in await _text(source, "/apis")
 
             async def shown_by_explorer() -> bool:
                 return (await c.get(f"/g/{group}")).status_code == 200
@@ -238,11 +249,11 @@ async def test_new_crd_shows_within_seconds_with_default_settings(
             shown_after = time.monotonic() - listed
             assert shown_after < 15.0, f"shown {shown_after:.1f} s after discovery listed it"
         finally:
-            await source.client.delete(f"{CRDS}/widgets.{group}")
+            await source.request("DELETE", f"{CRDS}/widgets.{group}")
 
             async def gone() -> bool:  # the next tests record the API: no CRD half gone (OpenAPI lags)
                 for path in ("/apis", "/openapi/v3"):
-                    if group in (await source.client.get(path)).text:
+                    if group in await _text(source, path):
                         return False
                 return True
 
@@ -253,7 +264,7 @@ def _in_index(catalog: Catalog, group: str) -> bool:
     return catalog.v3_index is not None and catalog.v3_index.entry_for(group, "v1") is not None
 
 
-async def test_snapshot_round_trip(source: HttpxSource, tmp_path: Path) -> None:
+async def test_snapshot_round_trip(source: Connection, tmp_path: Path) -> None:
     out = tmp_path / "snap.jsonl.xz"
     lines: list[str] = []
     info = await record_snapshot(source, out, lines.append)
@@ -294,10 +305,10 @@ async def test_failed_refresh_keeps_last_good_catalog(control_plane: ControlPlan
 
 
 async def test_service_account_reading_one_group(
-    control_plane: ControlPlane, service_account: Callable[..., Any]
+    source: Connection, service_account: Callable[..., Any]
 ) -> None:
     account = service_account(rules=[{"apiGroups": ["apps"], "resources": ["*"], "verbs": ["get", "list"]}])
-    src = HttpxSource(control_plane.url, control_plane.ca_file, account.token, label="sa")
+    src = source.with_token(account.token, label="sa")
     try:
         catalog = await build_catalog(src)
         # discovery and OpenAPI are open to every authenticated user (system:discovery), so the model is

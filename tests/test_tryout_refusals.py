@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.tryout_helpers import Explorer, audit_count, explorer_app, marker, text_of
+from tests.tryout_helpers import ExplorerClient, audit_count, explorer_app, marker, text_of
 from webexplorer.sandbox.controlplane import ControlPlane
 
 READ = "readCoreV1NamespacedConfigMap"
@@ -109,14 +109,14 @@ def cases(m: str) -> dict[str, Case]:
 
 
 @pytest.fixture(scope="module")
-async def explorer(control_plane: ControlPlane) -> AsyncIterator[Explorer]:
+async def explorer(control_plane: ControlPlane) -> AsyncIterator[ExplorerClient]:
     async with explorer_app(control_plane.kubeconfig, max_watches_per_visitor=1) as ex:
         yield ex
 
 
 @pytest.mark.parametrize("name", sorted(cases("x")))
 async def test_refused_before_anything_is_sent(
-    explorer: Explorer, control_plane: ControlPlane, name: str
+    explorer: ExplorerClient, control_plane: ControlPlane, name: str
 ) -> None:
     m = marker()
     case = cases(m)[name]
@@ -131,7 +131,7 @@ async def test_refused_before_anything_is_sent(
 
 
 async def test_the_witness_sees_requests_that_are_sent(
-    explorer: Explorer, control_plane: ControlPlane
+    explorer: ExplorerClient, control_plane: ControlPlane
 ) -> None:
     m = marker()
     response = await explorer.send(READ, {"p.namespace": "default", "p.name": m})
@@ -139,7 +139,7 @@ async def test_the_witness_sees_requests_that_are_sent(
     assert audit_count(control_plane, m) == 1
 
 
-async def test_watches_are_capped_per_visitor(explorer: Explorer, control_plane: ControlPlane) -> None:
+async def test_watches_are_capped_per_visitor(explorer: ExplorerClient, control_plane: ControlPlane) -> None:
     m = marker()
     fields = {"p.namespace": m, "q.watch": "true"}
     first = await explorer.send("listCoreV1NamespacedConfigMap", fields, htmx=True)
@@ -159,7 +159,7 @@ async def test_snapshot_mode_shows_the_form_disabled() -> None:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
-            ex = Explorer(client)
+            ex = ExplorerClient(client)
             page = await ex.open(f"/try/core/v1/{CREATE}")
             assert "recorded snapshot" in text_of(page.text, "tryout-disabled")
             assert "<fieldset disabled>" in page.text

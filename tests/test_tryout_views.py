@@ -13,7 +13,7 @@ import re
 
 import httpx
 
-from tests.tryout_helpers import SAME_ORIGIN, Explorer, audit_count, explorer_app, marker, text_of
+from tests.tryout_helpers import SAME_ORIGIN, ExplorerClient, audit_count, explorer_app, marker, text_of
 from webexplorer.sandbox.controlplane import ControlPlane
 
 CM = "/api/v1/namespaces/default/configmaps"
@@ -28,7 +28,7 @@ def sealed_answer(page: str) -> str:
 
 
 async def later_view(
-    ex: Explorer, view: str, sealed: str, headers: dict[str, str] | None = None
+    ex: ExplorerClient, view: str, sealed: str, headers: dict[str, str] | None = None
 ) -> httpx.Response:
     """What the panel's htmx sends when a tab left for later is opened."""
     sent = {**SAME_ORIGIN, "HX-Request": "true"} if headers is None else headers

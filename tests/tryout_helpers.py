@@ -28,7 +28,7 @@ def marker() -> str:
     return f"tryout-{uuid.uuid4().hex[:10]}"
 
 
-class Explorer:
+class ExplorerClient:
     """An explorer app in this process, driven as its own page would drive it."""
 
     def __init__(self, client: httpx.AsyncClient) -> None:
@@ -69,14 +69,14 @@ class Explorer:
 @asynccontextmanager
 async def explorer_app(
     kubeconfig: Path, *, allow_writes: bool = False, **settings: Any
-) -> AsyncIterator[Explorer]:
+) -> AsyncIterator[ExplorerClient]:
     app = create_app(
         Settings(kubeconfig=str(kubeconfig), mode="kubeconfig", allow_writes=allow_writes, **settings)
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost", timeout=30) as client:
-            yield Explorer(client)
+            yield ExplorerClient(client)
 
 
 def audit_count(control_plane: ControlPlane, needle: str) -> int:

@@ -42,6 +42,7 @@ from webexplorer.web.csrf import SessionMiddleware, Sessions
 from webexplorer.web.exposition import observe_upstream
 from webexplorer.web.guards import GuardMiddleware, HostAllowList
 from webexplorer.web.head import HeadAsGetMiddleware
+from webexplorer.web.routemarks import PROBE, STREAM, marked_paths
 from webexplorer.web.signin_cookie import SignInCookieMiddleware
 from webexplorer.web.state import ATTRIBUTE as STATE_ATTRIBUTE
 from webexplorer.web.state import AppState
@@ -108,7 +109,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     allowed = [*settings.allowed_hosts]
     if settings.host not in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding
         allowed.append(settings.host)
-    app.add_middleware(HeadAsGetMiddleware)  # HEAD on any page answers like GET, without the body
+    # which paths are probes and streams, the routes say (tags=[PROBE], tags=[STREAM]: web/routemarks.py)
+    marked = (health.router, metrics.router, tryout_watch.router)
+    # HEAD on any page answers like GET, without the body
+    app.add_middleware(HeadAsGetMiddleware, streaming=marked_paths(marked, STREAM))
     # /ctx/<name>/<page>: <page> of another kubeconfig context (--contexts), with its own explorer
     app.add_middleware(ContextMiddleware, contexts=state.contexts)
     app.add_middleware(SignInCookieMiddleware, always_secure=settings.secure_cookies)
@@ -116,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         SessionMiddleware, sessions=Sessions(settings.secret_key), always_secure=settings.secure_cookies
     )
-    app.add_middleware(GuardMiddleware, allowed=HostAllowList(allowed))
+    app.add_middleware(GuardMiddleware, allowed=HostAllowList(allowed), probes=marked_paths(marked, PROBE))
     app.add_middleware(metrics.MetricsMiddleware)  # outermost: counts the guard's refusals too
     return app
 

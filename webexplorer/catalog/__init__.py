@@ -23,6 +23,7 @@ from .model import (
     Scope,
     ServerVersion,
     Subresource,
+    group_display_name,
 )
 from .openapi import DocumentCache
 from .operations import Operation, OperationIndex, Parameter, PathTarget, RequestBody, Response, parse_path
@@ -76,6 +77,7 @@ __all__ = [
     "TypeInfo",
     "build_catalog",
     "embedded_snapshot_path",
+    "group_display_name",
     "parse_path",
     "read_snapshot_info",
     "record_snapshot",

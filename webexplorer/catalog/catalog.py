@@ -16,7 +16,7 @@ from datetime import datetime
 
 from .apidoc import ApiDocument
 from .errors import CatalogError
-from .model import GVK, Discovery, Group, GroupVersion, Problem, Resource, ServerVersion
+from .model import GVK, Discovery, Group, GroupVersion, Problem, Resource, ServerVersion, group_display_name
 from .openapi import DocumentCache, OpenAPIKind, V3Index
 from .openapi_v3 import V3Entry
 from .operations import Operation, OperationIndex
@@ -25,7 +25,8 @@ from .schema import FieldTree, SchemaSet
 
 @dataclass(frozen=True, slots=True)
 class CatalogInfo:
-    """How a catalog was built, for the status page."""
+    """How a catalog was built: from which source, when, how long it took, with which discovery form and
+    OpenAPI version (the last two are named in the home page's footer)."""
 
     source_label: str
     built_at: datetime
@@ -72,15 +73,15 @@ class Catalog:
         return self.info.openapi
 
     def group(self, name: str) -> Group | None:
-        """A group by name ("" or "core" for the legacy core group)."""
-        return self._groups.get("" if name == "core" else name)
+        """A group by its API name ("" for the legacy core group)."""
+        return self._groups.get(name)
 
     def group_version(self, group: str, version: str) -> GroupVersion | None:
         g = self.group(group)
         return g.version(version) if g else None
 
     def resource(self, group: str, version: str, plural: str) -> Resource | None:
-        return self._resources.get(("" if group == "core" else group, version, plural))
+        return self._resources.get((group, version, plural))
 
     def resources(self, *, preferred_only: bool = False) -> Iterator[Resource]:
         """Every resource of every served version (or of preferred versions only)."""
@@ -109,11 +110,10 @@ class Catalog:
 
     async def document(self, group: str, version: str) -> ApiDocument:
         """The OpenAPI document holding ``group/version`` (v3: its own; v2: the one document)."""
-        group = "" if group == "core" else group
         if self.info.openapi == "v3" and self.v3_index is not None:
             entry = self.v3_index.entry_for(group, version)
             if entry is None:
-                raise CatalogError(f"OpenAPI v3 has no document for {group or 'core'}/{version}")
+                raise CatalogError(f"OpenAPI v3 has no document for {group_display_name(group)}/{version}")
             return await self.docs.v3(entry)
         if self.info.openapi == "v2":
             return await self.docs.v2()
@@ -124,7 +124,7 @@ class Catalog:
         doc = await self.document(group, version)
         if doc.openapi == "v3":
             return doc.operations
-        key = ("" if group == "core" else group, version)
+        key = (group, version)
         cached = self._v2_ops.get(key)
         if cached is None:
             cached = OperationIndex(doc.operations.for_group_version(*key))
@@ -141,7 +141,7 @@ class Catalog:
     ) -> tuple[Operation, ...]:
         """Operations on one resource or subresource (optionally of one ``x-kubernetes-action``)."""
         index = await self.operations_for(group, version)
-        return index.for_resource("" if group == "core" else group, version, resource, subresource, action)
+        return index.for_resource(group, version, resource, subresource, action)
 
     async def schemas(self, group: str, version: str) -> SchemaSet:
         """The definitions of the document holding ``group/version``."""

@@ -16,6 +16,12 @@ Scope = Literal["Namespaced", "Cluster"]
 Origin = Literal["built-in", "custom", "unknown"]
 
 
+def group_display_name(name: str) -> str:
+    """How pages and messages name a group: ``core`` for the legacy core group, whose API name is ``""``
+    (the one name everywhere else; URLs spell it through ``web/urls.py``)."""
+    return name or "core"
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class GVK:
     """A group/version/kind triple; ``group`` is "" for the legacy core group."""
@@ -107,7 +113,7 @@ class Group:
 
     @property
     def display_name(self) -> str:
-        return self.name or "core"
+        return group_display_name(self.name)
 
     @property
     def is_core(self) -> bool:

@@ -17,20 +17,6 @@ from typing import Any
 
 from .model import GVK
 
-#: the values of ``x-kubernetes-action`` (``update`` is PUT; ``watchlist`` is the deprecated watch of
-#: a collection, ``watch`` of one object; ``connect`` is exec/attach/portforward/proxy)
-ACTIONS = (
-    "get",
-    "list",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
-    "watch",
-    "watchlist",
-    "connect",
-)
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 
 

@@ -7,9 +7,9 @@ builds the new :class:`~.catalog.Catalog` off to the side and swaps the one refe
 flight keep the catalog they started with. When the checks come next is :class:`~.pacing.RefreshPacer`'s
 decision: after a rebuild the next check waits ``rebuild_interval`` (longer after a slow rebuild), so
 CRD churn is folded into one rebuild at a time however fast the checks come, and failed checks back
-off. A failed check keeps
-the last good catalog and records the error and its time for the status page, and is logged once per
-outage (:class:`~.pacing.OutageLog`), not once per check. After every swap the search index of the new
+off. A failed check keeps the last good catalog and records the error and its time (``last_error``,
+which the home page and ``/readyz`` show, and ``last_error_at``), and is logged once per outage
+(:class:`~.pacing.OutageLog`), not once per check. After every swap the search index of the new
 catalog starts loading fields in the background, a few documents at a time, on the event loop in
 short slices.
 """

@@ -132,7 +132,7 @@ class TokenFileSource(CredentialSource):
         self._credential: Credential | None = None
         self._read_at = float("-inf")
         self._lock = asyncio.Lock()
-        #: how many times the file was actually read (for tests and the status page)
+        #: how many times the file was actually read (tests check the cache with it)
         self.reads = 0
 
     def describe(self) -> str:
@@ -208,7 +208,7 @@ class ExecSource(CredentialSource):
         self._credential: Credential | None = None
         self._cert: tuple[bytes, bytes] | None = None
         self._lock = asyncio.Lock()
-        #: how many times the plugin ran (for tests and the status page)
+        #: how many times the plugin ran
         self.runs = 0
 
     def describe(self) -> str:

@@ -21,6 +21,7 @@ from webexplorer.web.forms import FORM_OVERHEAD, FormCheck, PostedForm
 from webexplorer.web.signin_cookie import set_signin_cookie
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import render
+from webexplorer.web.urls import url_home
 from webexplorer.web.visitors import identities_of, visitor_of
 
 router = APIRouter()
@@ -56,13 +57,13 @@ async def signin(
     if problem is not None:
         context = {"csrf": csrf_token(request), "problem": problem}
         return render(request, "signin.html", context, status_code=400)
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse(url_home(), status_code=303)
 
 
 @router.post("/signout", dependencies=[Depends(_token_mode), Depends(SIGNOUT_FORM)])
 async def signout(request: Request) -> Response:
     set_signin_cookie(request, None)
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse(url_home(), status_code=303)
 
 
 @router.get("/can-i")

@@ -7,7 +7,8 @@ and on streamed answers: it must add nothing measurable and never buffer a body.
   explorer with ``Host: evil.example``; refusing unknown hosts is what stops it from driving an explorer
   that holds cluster credentials. Localhost names are always allowed, plus the operator's list. The
   probes (``/healthz``, ``/readyz``) and ``/metrics`` are exempt: the kubelet and Prometheus send the pod
-  IP as Host, and they reveal nothing from the cluster.
+  IP as Host, and they reveal nothing from the cluster. Those routes are marked ``tags=[PROBE]`` where
+  they are declared (:mod:`webexplorer.web.routemarks`).
 * **Security headers** on every answer, including a Content-Security-Policy with no inline script, so
   even a missed escape of attacker-controlled cluster text (CRD descriptions, annotations) cannot run.
 """
@@ -19,9 +20,9 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from webexplorer.web.asgi import Header, HttpMiddleware, adding_headers
+from webexplorer.web.routemarks import RoutePaths
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -69,12 +70,13 @@ class HostAllowList:
 class GuardMiddleware(HttpMiddleware):
     """Host allow-list plus security headers, for HTTP requests."""
 
-    def __init__(self, app: ASGIApp, allowed: HostAllowList) -> None:
+    def __init__(self, app: ASGIApp, allowed: HostAllowList, probes: RoutePaths) -> None:
         super().__init__(app)
         self.allowed = allowed
+        self.probes = probes  # answered whatever the Host (the routes tagged PROBE)
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["path"] not in PROBE_PATHS:
+        if scope["path"] not in self.probes:
             host = None
             for name, value in scope["headers"]:
                 if name == b"host":

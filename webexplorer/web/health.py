@@ -12,17 +12,18 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from webexplorer.web.readiness import readiness
+from webexplorer.web.routemarks import PROBE
 from webexplorer.web.state import State
 
 router = APIRouter()
 
 
-@router.get("/healthz", include_in_schema=False)
+@router.get("/healthz", include_in_schema=False, tags=[PROBE])
 async def healthz() -> PlainTextResponse:
     return PlainTextResponse("ok\n")
 
 
-@router.get("/readyz", include_in_schema=False)
+@router.get("/readyz", include_in_schema=False, tags=[PROBE])
 async def readyz(state: State) -> PlainTextResponse:
     ready, reason = readiness(state.explorer)
     return PlainTextResponse(("ok" if ready else reason) + "\n", status_code=200 if ready else 503)

@@ -317,10 +317,9 @@ class Identities:
         if verb is None:
             return None
         target = op.target
-        group = "" if target.group == "core" else target.group
         attributes = ResourceAttributes(
             verb=verb,
-            group=group,
+            group=target.group,
             resource=target.resource or "",
             subresource=target.subresource or "",
             namespace=values.get("p.namespace", "") if target.namespaced else "",

@@ -24,7 +24,7 @@ def check(value: str, valid: Callable[[str], bool], what: str) -> str:
 
 def group_of(catalog: Catalog, group: str) -> Group:
     check(group, urls.valid_group, "API group name")
-    found = catalog.group(group)
+    found = catalog.group(urls.group_from_url(group))
     if found is None:
         raise HTTPException(
             404, f"This cluster serves no API group named {group!r}. The home page lists every group."

@@ -23,6 +23,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from webexplorer.web.asgi import Header, HttpMiddleware, adding_headers
 from webexplorer.web.exposition import CONTENT_TYPE_LATEST, exposition, observe_request
+from webexplorer.web.routemarks import PROBE
 from webexplorer.web.state import State
 
 router = APIRouter()
@@ -30,7 +31,7 @@ router = APIRouter()
 UNMATCHED = "unmatched"
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", include_in_schema=False, tags=[PROBE])
 async def metrics(state: State) -> Response:
     body = exposition(state.explorer, state.watches)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

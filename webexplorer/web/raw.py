@@ -80,7 +80,7 @@ def linker_for(segs: list[str], catalog: Catalog | None) -> Linker:
             return urls.url_raw(group_version_path(g, v)) if v else None
         if key == "$ref" and is_v3_doc and gv is not None and catalog is not None:
             name = ref_name(value)
-            if name and catalog.group_version(gv[0] or "core", gv[1]) is not None:
+            if name and catalog.group_version(*gv) is not None:
                 return urls.url_schema(gv[0], gv[1], name)
             return None
         if key == "name" and is_resource_list and gv is not None:
@@ -136,7 +136,7 @@ def _root_paths(catalog: Catalog) -> bytes:
 
 @router.get("/raw", include_in_schema=False)
 async def raw_root() -> RedirectResponse:
-    return RedirectResponse("/raw/", status_code=308)
+    return RedirectResponse(urls.url_raw("/"), status_code=308)
 
 
 @router.get("/raw/{api_path:path}", response_class=HTMLResponse)
@@ -241,7 +241,7 @@ async def _object_read(request: Request, segs: list[str], namespace: str, name: 
     elif segs[0] == "apis" and len(segs) > 3:
         gv = (segs[1], segs[2])
     index: OperationIndex | None = None
-    if gv is not None and catalog is not None and catalog.group_version(gv[0] or "core", gv[1]) is not None:
+    if gv is not None and catalog is not None and catalog.group_version(*gv) is not None:
         with contextlib.suppress(CatalogError):
             index = await catalog.operations_for(*gv)
         if index is not None:

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from webexplorer.catalog import GVK, Catalog, CatalogError, Field, FieldTree, Resource
+from webexplorer.catalog import GVK, Catalog, CatalogError, Field, FieldTree, Resource, group_display_name
 from webexplorer.web import urls
 from webexplorer.web.lookup import check, group_version_of
 from webexplorer.web.state import app_state
@@ -28,20 +28,21 @@ router = APIRouter()
 async def _tree(
     catalog: Catalog, group: str, version: str, name: str, path: str
 ) -> tuple[FieldTree, GVK | None]:
-    """The tree at ``path`` of a kind (``Deployment``) or a definition name, or a 404 page."""
-    g = "" if group == "core" else group
+    """The tree at ``path`` of a kind (``Deployment``) or a definition name (of ``group``, the API's
+    name), or a 404 page."""
     try:
         if "." not in name:
-            gvk = GVK(g, version, name)
+            gvk = GVK(group, version, name)
             try:
                 return await catalog.field_tree(gvk, path, 1), gvk
             except CatalogError:
-                schemas = await catalog.schemas(g, version)
+                schemas = await catalog.schemas(group, version)
                 if name not in schemas:
                     raise
-        return await catalog.field_tree((g, version, name), path, 1), None
+        return await catalog.field_tree((group, version, name), path, 1), None
     except CatalogError as exc:
-        raise HTTPException(404, f"No schema {name!r} in {g or 'core'}/{version} ({exc}).") from exc
+        where = f"{group_display_name(group)}/{version}"
+        raise HTTPException(404, f"No schema {name!r} in {where} ({exc}).") from exc
 
 
 def _prefixes(path: str) -> list[str]:

@@ -2,7 +2,14 @@
 
 Only ``*.html`` templates exist, and autoescaping is forced on for all of them: every value from the
 cluster (CRD descriptions, annotations, names) is untrusted text. Pages render with one call,
-:func:`render`, so a later change (fragments for htmx, timing headers) has a single home.
+:func:`render`, so a later change (timing headers, say) has a single home.
+
+A fragment is a template of its own (``_*.html``, no ``extends``), never a block cut out of a page: the
+route that answers chooses the template by what was asked for (``?part=children`` on schema pages,
+``&partial=1`` for live search, the ``HX-Request`` header on the try-it form and answers) and renders
+it with the same calls. A fragment placed inside another page is rendered by
+:func:`render_fragment_cached`; a watch's server-sent events render theirs from :data:`ENV` directly,
+as they have no request to render for.
 
 Pages whose content depends only on their URL and the catalog (group, resource, operation, schema,
 search) render with :func:`render_cached` instead: their content is kept per catalog generation
@@ -27,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from webexplorer import __version__
+from webexplorer.catalog import group_display_name
 from webexplorer.explorer import Explorer
 from webexplorer.web.assets import static_url
 from webexplorer.web.csrf import csrf_token
@@ -62,6 +70,7 @@ def _environment() -> jinja2.Environment:
     env.globals["app_version"] = __version__  # not "version": pages use that for API versions
     env.globals.update(TEMPLATE_GLOBALS)
     env.globals["static_url"] = static_url
+    env.globals["group_display_name"] = group_display_name
     env.filters["json"] = _json_text
     return env
 
@@ -103,7 +112,8 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """Render a full page, or only its ``content`` block when htmx asks for a fragment."""
+    """Render ``template`` for this request: a page (the shell of ``base.html`` around it), or a fragment
+    when the route chose one (see the module's docstring); the page shell's context is there for both."""
     ctx = _base_context(request)
     if context:
         ctx.update(context)

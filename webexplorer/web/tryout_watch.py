@@ -13,6 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from webexplorer.web.csrf import session_id
 from webexplorer.web.forms import FormCheck
+from webexplorer.web.routemarks import STREAM
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import ENV, render
 from webexplorer.web.visitors import connection_for
@@ -28,7 +29,7 @@ def _render_fragment(template: str, context: dict[str, object]) -> str:
     return ENV.get_template(template).render(context)
 
 
-@router.get("/try/watch/{ticket}")
+@router.get("/try/watch/{ticket}", tags=[STREAM])
 async def watch_stream(request: Request, ticket: str) -> Response:
     registry = app_state(request).watches
     watch = registry.claim(ticket, session_id(request))

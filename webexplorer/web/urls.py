@@ -2,9 +2,13 @@
 
 Templates never paste URLs together: they call these functions (registered as Jinja globals), so the
 scheme documented in ``docs/architecture.md`` ("Pages and their URLs") is true by construction and a
-change of scheme is one edit. The core group is spelled ``core`` in URLs because the API's own empty
-group name cannot be a path segment. Every function quotes its segments, so a CRD with an odd name
-still yields a working (and safe) link.
+change of scheme is one edit; ``tests/test_urls_in_templates.py`` fails on a page path written into a
+template. Every function quotes its segments, so a CRD with an odd name still yields a working (and
+safe) link.
+
+The core group is ``""`` everywhere but in URLs, where the API's own empty name cannot be a path
+segment and is spelled ``core``: :func:`url_group_segment` and :func:`group_from_url` are the one pair
+that converts (pages name it with :func:`webexplorer.catalog.group_display_name`, also ``core``).
 
 The validators at the bottom are the strict shapes route modules accept for path parameters: anything
 else is answered with a 400 page before any lookup, so no odd value ever reaches the catalog.
@@ -18,14 +22,35 @@ from urllib.parse import quote
 from webexplorer.catalog import GVK, Operation, Resource
 from webexplorer.catalog.operations import parse_path
 
+#: how the core group (``""`` in the API and the catalog) is spelled as a URL segment
+CORE_SEGMENT = "core"
+
+
+def url_group_segment(group: str) -> str:
+    """A group's URL segment (unquoted): its name, ``core`` for the core group."""
+    return group or CORE_SEGMENT
+
+
+def group_from_url(segment: str) -> str:
+    """The group a URL segment names, as the catalog and the API name it (``core`` → ``""``)."""
+    return "" if segment == CORE_SEGMENT else segment
+
 
 def _q(segment: str) -> str:
     return quote(segment, safe="")
 
 
+def _qg(group: str) -> str:
+    return _q(url_group_segment(group))
+
+
+def url_home() -> str:
+    return "/"
+
+
 def url_group(group: str) -> str:
     """``/g/apps``; the core group is ``/g/core``."""
-    return f"/g/{_q(group or 'core')}"
+    return f"/g/{_qg(group)}"
 
 
 def url_group_version(group: str, version: str) -> str:
@@ -43,7 +68,7 @@ def url_for_resource(r: Resource) -> str:
 
 
 def url_operation(group: str, version: str, operation_id: str) -> str:
-    return f"/op/{_q(group or 'core')}/{_q(version)}/{_q(operation_id)}"
+    return f"/op/{_qg(group)}/{_q(version)}/{_q(operation_id)}"
 
 
 def url_for_operation(op: Operation, group: str, version: str) -> str:
@@ -58,7 +83,7 @@ def url_schema(group: str, version: str, name: str, path: str = "") -> str:
 
     A field's URL carries the path twice: as a segment, so the server renders the tree opened down to
     it (works without JavaScript), and as the fragment, so the browser scrolls to it."""
-    base = f"/schema/{_q(group or 'core')}/{_q(version)}/{_q(name)}"
+    base = f"/schema/{_qg(group)}/{_q(version)}/{_q(name)}"
     if not path:
         return base
     return f"{base}/{quote(path, safe='.$@-_')}#{quote(path, safe='.$@-_')}"
@@ -76,8 +101,77 @@ def url_raw(api_path: str, *, download: bool = False, aggregated: bool = False) 
     return url + ("?" + "&".join(params) if params else "")
 
 
+def url_search_page() -> str:
+    """Where the search form goes (``?q=`` is the form's field)."""
+    return "/search"
+
+
 def url_search(query: str) -> str:
-    return "/search?q=" + quote(query, safe="")
+    return f"{url_search_page()}?q={quote(query, safe='')}"
+
+
+def url_search_live() -> str:
+    """The header's search box while typing: only the results, shorter (``&q=`` added by htmx)."""
+    return f"{url_search_page()}?partial=1"
+
+
+def url_diff() -> str:
+    """The API diff page (``?old=&new=`` are its form's fields)."""
+    return "/diff"
+
+
+def url_pod() -> str:
+    """The "This pod" page: what the Downward API says about the pod the explorer runs in."""
+    return "/pod"
+
+
+def url_signin() -> str:
+    return "/signin"
+
+
+def url_signout() -> str:
+    return "/signout"
+
+
+def url_can_i(namespace: str | None = None) -> str:
+    """What the visitor may do ("What can I do?"), in ``namespace`` when given (even empty)."""
+    return "/can-i" if namespace is None else f"/can-i?namespace={quote(namespace, safe='')}"
+
+
+# ------------------------------------------------------------------------------------------- try it
+
+
+def url_try(group: str, version: str, operation_id: str) -> str:
+    """The try-it page of an operation (``/try/core/v1/listCoreV1NamespacedConfigMap``)."""
+    return f"/try/{_qg(group)}/{_q(version)}/{_q(operation_id)}"
+
+
+def url_try_view(view: str) -> str:
+    """Where the answer panel asks for a view left for later (``yaml``, ``explain``)."""
+    return f"/try/view/{_q(view)}"
+
+
+def url_try_answer(key: str) -> str:
+    """The download of a kept answer."""
+    return f"/try/answer/{_q(key)}"
+
+
+def url_try_suggest_namespaces() -> str:
+    return "/try/suggest/namespaces"
+
+
+def url_try_suggest_names(group: str, version: str, resource: str) -> str:
+    """Names of ``resource`` objects for the name input (the namespace comes with the request)."""
+    return f"/try/suggest/names/{_qg(group)}/{_q(version)}/{_q(resource)}"
+
+
+def url_try_watch(ticket: str) -> str:
+    """The server-sent event stream of a watch, opened by its sealed ticket."""
+    return f"/try/watch/{_q(ticket)}"
+
+
+def url_try_watch_stop(ticket: str) -> str:
+    return f"/try/watch-stop/{_q(ticket)}"
 
 
 def url_for_api_path(path: str) -> str | None:
@@ -101,7 +195,7 @@ _OPERATION_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,200}$")
 
 
 def valid_group(name: str) -> bool:
-    return name == "core" or bool(_DNS_SUBDOMAIN.match(name))
+    return name == CORE_SEGMENT or bool(_DNS_SUBDOMAIN.match(name))
 
 
 def valid_version(name: str) -> bool:
@@ -126,6 +220,7 @@ def valid_operation_id(name: str) -> bool:
 
 #: every function templates may call, registered as Jinja globals by :mod:`.templating`
 TEMPLATE_GLOBALS = {
+    "url_home": url_home,
     "url_group": url_group,
     "url_group_version": url_group_version,
     "url_resource": url_resource,
@@ -135,55 +230,18 @@ TEMPLATE_GLOBALS = {
     "url_schema": url_schema,
     "url_kind": url_kind,
     "url_raw": url_raw,
+    "url_search_page": url_search_page,
     "url_search": url_search,
+    "url_search_live": url_search_live,
+    "url_diff": url_diff,
+    "url_pod": url_pod,
+    "url_signin": url_signin,
+    "url_signout": url_signout,
+    "url_can_i": url_can_i,
+    "url_try": url_try,
+    "url_try_suggest_namespaces": url_try_suggest_namespaces,
+    "url_try_suggest_names": url_try_suggest_names,
+    "url_try_watch": url_try_watch,
+    "url_try_watch_stop": url_try_watch_stop,
     "url_for_api_path": url_for_api_path,
 }
-
-
-# --------------------------------------------------------------------------------------------- try it
-
-
-def url_try(group: str, version: str, operation_id: str) -> str:
-    """The try-it form of an operation (``/try/core/v1/listCoreV1NamespacedConfigMap``); a POST to it
-    sends the request, and its query (the form's field names) is the shareable link."""
-    return f"/try/{_q(group or 'core')}/{_q(version)}/{_q(operation_id)}"
-
-
-def url_try_view(view: str) -> str:
-    """Where the answer panel asks for a view it left for later (``yaml``, ``explain``)."""
-    return f"/try/view/{_q(view)}"
-
-
-def url_try_answer(key: str) -> str:
-    """The download of an answer's whole body, kept for the session that asked for it."""
-    return f"/try/answer/{_q(key)}"
-
-
-def url_try_watch(ticket: str) -> str:
-    """The server-sent event stream of a watch, opened by its sealed ticket."""
-    return f"/try/watch/{_q(ticket)}"
-
-
-def url_try_watch_stop(ticket: str) -> str:
-    return f"/try/watch-stop/{_q(ticket)}"
-
-
-def url_try_suggest_namespaces() -> str:
-    """The namespaces a try-it form's namespace input suggests (an HTML ``<datalist>``'s options)."""
-    return "/try/suggest/namespaces"
-
-
-def url_try_suggest_names(group: str, version: str, resource: str) -> str:
-    """The object names a try-it form's name input suggests, in the namespace the form names."""
-    return f"/try/suggest/names/{_q(group or 'core')}/{_q(version)}/{_q(resource)}"
-
-
-TEMPLATE_GLOBALS.update(
-    {
-        "url_try": url_try,
-        "url_try_suggest_namespaces": url_try_suggest_namespaces,
-        "url_try_suggest_names": url_try_suggest_names,
-        "url_try_watch": url_try_watch,
-        "url_try_watch_stop": url_try_watch_stop,
-    }
-)
