@@ -7,6 +7,7 @@ does not) and a context whose server does not answer, all in one kubeconfig.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -134,3 +135,23 @@ async def test_unknown_and_malformed_context_names_are_a_404_page(kubeconfig: Pa
             answer = await c.get(path)
             assert answer.status_code in (404, 400), (path, answer.status_code)
             assert "<script>" not in answer.text
+
+
+def _without_picker(page: str) -> tuple[str, str]:
+    """The page without the header's picker, and the picker."""
+    head, _, rest = page.partition('<details class="context-picker" id="context-picker">')
+    picker, _, tail = rest.partition("</details>")
+    return head + tail, picker
+
+
+async def test_links_stay_in_the_context_and_the_header_offers_every_allowed_one(kubeconfig: Path) -> None:
+    async with asgi_explorer(_settings(kubeconfig, ["second"])) as c:
+        page, picker = _without_picker((await c.get("/ctx/second/g/apps/v1")).text)
+        pages = [h for h in re.findall(r'href="(/[^"]*)"', page) if not h.startswith("/static/")]
+        assert pages and all(h.startswith("/ctx/second/") for h in pages), pages
+        assert 'href="/g/apps/v1"' in picker  # this page in the first context
+        assert 'href="/ctx/second/g/apps/v1" aria-current="page"' in picker
+        assert "broken" not in picker  # not offered by the operator
+        first, picker = _without_picker((await c.get("/g/apps/v1")).text)
+        assert 'href="/ctx/second/g/apps/v1"' in picker
+        assert "/ctx/" not in first

@@ -37,6 +37,7 @@ from webexplorer.settings import Settings
 from webexplorer.web.asgi import HttpMiddleware
 from webexplorer.web.lifecycle import ExplorerSlot
 from webexplorer.web.pagecache import PageCache
+from webexplorer.web.urls import URL_PREFIX
 
 log = logging.getLogger("webexplorer.contexts")
 
@@ -60,8 +61,6 @@ class Opened:
 
 #: the context the current request shows (None: the first one, the app's own explorer)
 CURRENT: contextvars.ContextVar[Opened | None] = contextvars.ContextVar("webexplorer_context", default=None)
-#: what ``web/urls.py`` puts in front of every page URL while a request of another context renders
-URL_PREFIX: contextvars.ContextVar[str] = contextvars.ContextVar("webexplorer_url_prefix", default="")
 
 
 def current_explorer(slot: ExplorerSlot) -> Explorer:
@@ -72,6 +71,16 @@ def current_explorer(slot: ExplorerSlot) -> Explorer:
 
 def context_prefix(name: str) -> str:
     return PREFIX + quote(name, safe="")
+
+
+@dataclass(frozen=True, slots=True)
+class ContextLink:
+    """One entry of the header's cluster picker: the same page in another context."""
+
+    name: str
+    cluster: str
+    url: str
+    current: bool
 
 
 class Contexts:
@@ -101,6 +110,20 @@ class Contexts:
         connection = self._slot.explorer.connection
         assert connection is not None
         return [c for c in connection.contexts() if c.name == first or "*" in wanted or c.name in wanted]
+
+    def links(self, scope: Scope) -> list[ContextLink]:
+        """The picker's entries for the page ``scope`` asks for: this page in every offered context."""
+        offered = self.offered()
+        if len(offered) < 2:
+            return []
+        here = scope.get(SCOPE_KEY) or self.first
+        query = scope.get("query_string", b"").decode("latin-1")
+        page = quote(scope["path"]) + (f"?{query}" if query else "")
+
+        def url(name: str) -> str:
+            return page if name == self.first else context_prefix(name) + page
+
+        return [ContextLink(c.name, c.cluster, url(c.name), c.name == here) for c in offered]
 
     async def open(self, name: str) -> Opened | None:
         """The explorer of context ``name`` (opened now if need be), or None when it is not offered."""
@@ -164,7 +187,8 @@ class ContextMiddleware(HttpMiddleware):
         prefix = context_prefix(name)
         current, url_prefix = CURRENT.set(opened), URL_PREFIX.set(prefix)
         # in place, so what the router notes in the scope (the route, for /metrics) is seen outside too
-        scope["path"], scope["raw_path"] = "/" + rest, ("/" + rest).encode()
+        raw_path: bytes = scope.get("raw_path") or path.encode()
+        scope["path"], scope["raw_path"] = "/" + rest, b"/" + raw_path[len(PREFIX) :].partition(b"/")[2]
         scope[SCOPE_KEY] = name
         try:
             await self.app(scope, receive, send)

@@ -32,6 +32,7 @@ from webexplorer.web import rawdoc, urls
 from webexplorer.web.rawdoc import Linker
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import render
+from webexplorer.web.urls import URL_PREFIX
 
 router = APIRouter()
 
@@ -109,7 +110,8 @@ async def _fetch(request: Request, segs: list[str], aggregated: bool) -> Fetched
         if entry is not None:
             fetch_path = entry.url  # the immutable ?hash= URL
     cache = state.raw_cache
-    cached = cache.bodies.get((path, aggregated))
+    body_key = (URL_PREFIX.get() + path, aggregated)  # each context's server has its own documents
+    cached = cache.bodies.get(body_key)
     accept = AGGREGATED_ACCEPT if aggregated else "application/json"
     try:
         got = await source.fetch(fetch_path, accept=accept, etag=cached.etag if cached else None)
@@ -118,7 +120,7 @@ async def _fetch(request: Request, segs: list[str], aggregated: bool) -> Fetched
     if got.status == 304 and cached is not None:
         return cached
     if got.status == 200 and got.etag:
-        cache.bodies.put((path, aggregated), got)
+        cache.bodies.put(body_key, got)
     if got.status == 404 and not segs and explorer.offline and catalog is not None:
         return Fetched(200, _root_paths(catalog), {"content-type": "application/json"}, "/")
     return got
@@ -215,7 +217,7 @@ def _rendered(
     cache = state.raw_cache
     if len(got.body) >= CACHE_MIN_BYTES:
         generation = state.explorer.store.generation
-        key = ("/".join(segs), aggregated, generation, len(got.body), hash(got.body))
+        key = (URL_PREFIX.get() + "/".join(segs), aggregated, generation, len(got.body), hash(got.body))
         hit = cache.html.get(key)
         if hit is not None:
             return hit

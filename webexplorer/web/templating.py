@@ -101,6 +101,8 @@ def _base_context(request: Request) -> dict[str, Any]:
         "visitor": visitor,
         "visitor_whoami": getattr(request.state, "whoami", None),
         "signout_csrf": csrf_token(request) if visitor is not None and visitor.signed_in else "",
+        # the header's cluster picker (--contexts): this page in every context a visitor may switch to
+        "context_links": app_state(request).contexts.links(request.scope),
     }
 
 
@@ -128,7 +130,7 @@ def render(
 CACHED_BLOCKS = frozenset({"title", "content"})
 #: the visitor as cached content sees it: nobody. Content is rendered with these, never with the real
 #: visitor, so no visitor's name or token can end up in text that other visitors are shown.
-_NOBODY = {"visitor": None, "visitor_whoami": None, "signout_csrf": ""}
+_NOBODY = {"visitor": None, "visitor_whoami": None, "signout_csrf": "", "context_links": []}
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,21 @@ The core group is ``""`` everywhere but in URLs, where the API's own empty name 
 segment and is spelled ``core``: :func:`url_group_segment` and :func:`group_from_url` are the one pair
 that converts (pages name it with :func:`webexplorer.catalog.group_display_name`, also ``core``).
 
+A page of another kubeconfig context (``web/contexts.py``) is the same page under ``/ctx/<name>``: while
+such a request renders, :data:`URL_PREFIX` holds that prefix and every page URL built here starts with it
+(:func:`_in_context`), so a person who follows links stays on the cluster they chose.
+
 The validators at the bottom are the strict shapes route modules accept for path parameters: anything
 else is answered with a 400 page before any lookup, so no odd value ever reaches the catalog.
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import re
+from collections.abc import Callable
+from typing import ParamSpec
 from urllib.parse import quote
 
 from webexplorer.catalog import GVK, Operation, Resource
@@ -24,6 +32,20 @@ from webexplorer.catalog.operations import parse_path
 
 #: how the core group (``""`` in the API and the catalog) is spelled as a URL segment
 CORE_SEGMENT = "core"
+#: ``/ctx/<name>`` while a request of another kubeconfig context renders (set by ``web/contexts.py``)
+URL_PREFIX: contextvars.ContextVar[str] = contextvars.ContextVar("webexplorer_url_prefix", default="")
+
+P = ParamSpec("P")
+
+
+def _in_context(build: Callable[P, str]) -> Callable[P, str]:
+    """``build``'s page URL, under the prefix of the context the current request shows."""
+
+    @functools.wraps(build)
+    def built(*args: P.args, **kwargs: P.kwargs) -> str:
+        return URL_PREFIX.get() + build(*args, **kwargs)
+
+    return built
 
 
 def url_group_segment(group: str) -> str:
@@ -44,10 +66,12 @@ def _qg(group: str) -> str:
     return _q(url_group_segment(group))
 
 
+@_in_context
 def url_home() -> str:
     return "/"
 
 
+@_in_context
 def url_group(group: str) -> str:
     """``/g/apps``; the core group is ``/g/core``."""
     return f"/g/{_qg(group)}"
@@ -67,6 +91,7 @@ def url_for_resource(r: Resource) -> str:
     return url_resource(r.group, r.version, r.name)
 
 
+@_in_context
 def url_operation(group: str, version: str, operation_id: str) -> str:
     return f"/op/{_qg(group)}/{_q(version)}/{_q(operation_id)}"
 
@@ -78,6 +103,7 @@ def url_for_operation(op: Operation, group: str, version: str) -> str:
     return url_operation(group, version, op.operation_id)
 
 
+@_in_context
 def url_schema(group: str, version: str, name: str, path: str = "") -> str:
     """A kind (``Deployment``) or definition (``io.k8s.api.core.v1.PodSpec``), opened at ``path``.
 
@@ -93,6 +119,7 @@ def url_kind(gvk: GVK, path: str = "") -> str:
     return url_schema(gvk.group, gvk.version, gvk.kind, path)
 
 
+@_in_context
 def url_raw(api_path: str, *, download: bool = False, aggregated: bool = False) -> str:
     """The raw-document page of an API path (``/apis/batch/v1`` → ``/raw/apis/batch/v1``)."""
     path = api_path.split("?", 1)[0].strip("/")
@@ -101,25 +128,30 @@ def url_raw(api_path: str, *, download: bool = False, aggregated: bool = False) 
     return url + ("?" + "&".join(params) if params else "")
 
 
+@_in_context
 def url_search_page() -> str:
     """Where the search form goes (``?q=`` is the form's field)."""
     return "/search"
 
 
+@_in_context
 def url_search(query: str) -> str:
     return f"{url_search_page()}?q={quote(query, safe='')}"
 
 
+@_in_context
 def url_search_live() -> str:
     """The header's search box while typing: only the results, shorter (``&q=`` added by htmx)."""
     return f"{url_search_page()}?partial=1"
 
 
+@_in_context
 def url_diff() -> str:
     """The API diff page (``?old=&new=`` are its form's fields)."""
     return "/diff"
 
 
+@_in_context
 def url_pod() -> str:
     """The "This pod" page: what the Downward API says about the pod the explorer runs in."""
     return "/pod"
@@ -133,6 +165,7 @@ def url_signout() -> str:
     return "/signout"
 
 
+@_in_context
 def url_can_i(namespace: str | None = None) -> str:
     """What the visitor may do ("What can I do?"), in ``namespace`` when given (even empty)."""
     return "/can-i" if namespace is None else f"/can-i?namespace={quote(namespace, safe='')}"
@@ -141,35 +174,42 @@ def url_can_i(namespace: str | None = None) -> str:
 # ------------------------------------------------------------------------------------------- try it
 
 
+@_in_context
 def url_try(group: str, version: str, operation_id: str) -> str:
     """The try-it page of an operation (``/try/core/v1/listCoreV1NamespacedConfigMap``)."""
     return f"/try/{_qg(group)}/{_q(version)}/{_q(operation_id)}"
 
 
+@_in_context
 def url_try_view(view: str) -> str:
     """Where the answer panel asks for a view left for later (``yaml``, ``explain``)."""
     return f"/try/view/{_q(view)}"
 
 
+@_in_context
 def url_try_answer(key: str) -> str:
     """The download of a kept answer."""
     return f"/try/answer/{_q(key)}"
 
 
+@_in_context
 def url_try_suggest_namespaces() -> str:
     return "/try/suggest/namespaces"
 
 
+@_in_context
 def url_try_suggest_names(group: str, version: str, resource: str) -> str:
     """Names of ``resource`` objects for the name input (the namespace comes with the request)."""
     return f"/try/suggest/names/{_qg(group)}/{_q(version)}/{_q(resource)}"
 
 
+@_in_context
 def url_try_watch(ticket: str) -> str:
     """The server-sent event stream of a watch, opened by its sealed ticket."""
     return f"/try/watch/{_q(ticket)}"
 
 
+@_in_context
 def url_try_watch_stop(ticket: str) -> str:
     return f"/try/watch-stop/{_q(ticket)}"
 
