@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import subprocess
 import time
@@ -40,7 +41,8 @@ from webexplorer.web import urls
 from webexplorer.web.state import ATTRIBUTE
 
 ROOT = Path(__file__).resolve().parent.parent
-CRDS = ROOT.parent / "shared" / "crds"
+#: the shared test CRDs (../shared/crds beside the clone; WEBEXPLORER_TEST_CRDS moves them)
+CRDS = Path(os.environ.get("WEBEXPLORER_TEST_CRDS") or ROOT.parent / "shared" / "crds")
 CRD_DIRS = [CRDS / "gateway-api", CRDS / "cert-manager"]
 BODY = re.compile(r'<textarea id="try-body"[^>]*>(.*?)</textarea>', re.S)
 NOTES = re.compile(r'<ul class="notice tryout-body-notes" id="tryout-body-notes">(.*?)</ul>', re.S)
@@ -113,6 +115,7 @@ async def test_every_create_starts_with_an_accepted_body(
     admin_client.post("/api/v1/namespaces", json={"metadata": {"name": namespace}}).raise_for_status()
     kubeconfig = token_kubeconfig(control_plane, control_plane.admin_token, tmp_path / "kc", namespace)
     results: dict[str, list[tuple[str, int, str]]] = {}
+    noted: dict[str, list[str]] = {}  # what each form says beside its body
     try:
         async with asgi_explorer(Settings(kubeconfig=str(kubeconfig), mode="kubeconfig")) as client:
             app = client._transport.app  # type: ignore[attr-defined]
@@ -154,9 +157,10 @@ async def test_every_create_starts_with_an_accepted_body(
                         message if not explained else f"{message} [form: {explained}]",
                     )
                 )
+                noted[op.operation_id] = notes
     finally:
         admin_client.delete(f"/api/v1/namespaces/{namespace}")
-    _report(results)
+    _report(results, noted)
     refused = [
         (op_id, status, message)
         for entries in results.values()
@@ -179,7 +183,7 @@ async def _form_body(
     return yaml.safe_load(html.unescape(found.group(1))), [html.unescape(n) for n in notes]
 
 
-def _report(results: dict[str, list[tuple[str, int, str]]]) -> None:
+def _report(results: dict[str, list[tuple[str, int, str]]], noted: dict[str, list[str]]) -> None:
     total = sum(len(v) for v in results.values())
     accepted = sum(1 for v in results.values() for _, status, _ in v if status < 300)
     lines = [f"starting bodies accepted: {accepted} of {total}"]
@@ -189,7 +193,11 @@ def _report(results: dict[str, list[tuple[str, int, str]]]) -> None:
         lines += [
             f"    {op_id}: {status} {message[:300]}" for op_id, status, message in entries if status >= 300
         ]
-    print("\n".join(lines))
     out = ROOT / "test-artifacts" / "starting-bodies.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"accepted": accepted, "total": total, "by_group": results}, indent=1))
+    notes = {k: v for k, v in noted.items() if v}
+    lines.append(f"forms with a note beside the body: {len(notes)}")
+    print("\n".join(lines))
+    out.write_text(
+        json.dumps({"accepted": accepted, "total": total, "by_group": results, "notes": notes}, indent=1)
+    )

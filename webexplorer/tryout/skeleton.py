@@ -91,15 +91,19 @@ def skeleton(
     existing = body.get("metadata")
     body["metadata"] = {**metadata, **(existing if isinstance(existing, dict) else {})}
     notes: tuple[str, ...] = ()
+    known_data = False
     if gvk is not None and definition is not None:
         known = known_rules(gvk)
+        known_data = bool(known)
         notes = tuple(str(n) for n in _as_list(known.pop(NOTE, None)))
         if known:
             body = merge(body, _substitute(known, {"$name": metadata["name"], "$namespace": namespace or ""}))
     # keep the familiar order: apiVersion, kind, metadata, then the rest
     head: dict[str, Any] = {k: body[k] for k in ("apiVersion", "kind", "metadata") if k in body}
     value = {**head, **{k: v for k, v in body.items() if k not in head}}
-    return StartingBody(value, notes + builder.notes(value))
+    # a kind with data has been checked against the API server as a whole (the data is tested), so the
+    # rules met on the way are not worth a note; without data, each one is a reason it may be refused
+    return StartingBody(value, notes if known_data else notes + builder.notes(value))
 
 
 class _Builder:
