@@ -18,6 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.fixtures.browser import watch_page_errors
 from tests.fixtures.server import ExplorerProcess
 from webexplorer.sandbox.controlplane import ControlPlane
 
@@ -33,12 +34,7 @@ def explorer(
 
 
 def watch_errors(page: Page) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    return problems
+    return watch_page_errors(page, failed_responses=True)
 
 
 def test_from_home_to_an_expanded_job_schema(

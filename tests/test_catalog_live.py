@@ -275,8 +275,8 @@ async def test_snapshot_round_trip(source: Connection, tmp_path: Path) -> None:
     snap = SnapshotSource(out)
     assert snap.label.startswith("snapshot: v1.37.2 (recorded ")
     for openapi in ("v3", "v2"):
-        live = await build_catalog(source, openapi=openapi)  # type: ignore[arg-type]
-        offline = await build_catalog(snap, openapi=openapi)  # type: ignore[arg-type]
+        live = await build_catalog(source, openapi=openapi)
+        offline = await build_catalog(snap, openapi=openapi)
         assert offline.groups == live.groups
         assert offline.version == live.version
         assert await _operations(offline) == await _operations(live)

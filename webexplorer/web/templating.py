@@ -130,7 +130,12 @@ def render(
 CACHED_BLOCKS = frozenset({"title", "content"})
 #: the visitor as cached content sees it: nobody. Content is rendered with these, never with the real
 #: visitor, so no visitor's name or token can end up in text that other visitors are shown.
-_NOBODY = {"visitor": None, "visitor_whoami": None, "signout_csrf": "", "context_links": []}
+_NOBODY: dict[str, object] = {
+    "visitor": None,
+    "visitor_whoami": None,
+    "signout_csrf": "",
+    "context_links": [],
+}
 
 
 @dataclass(frozen=True, slots=True)
