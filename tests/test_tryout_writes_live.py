@@ -17,8 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
-from tests.tryout_helpers import explorer_app, text_of, token_kubeconfig
+from tests.tryout_helpers import ExplorerClient, explorer_app, text_of, token_kubeconfig
 from webexplorer.sandbox.controlplane import ControlPlane
 
 PATCH_OP = "patchAppsV1NamespacedDeployment"
@@ -95,8 +96,6 @@ async def test_preview_shows_the_servers_diff_and_changes_nothing(
 
         # defaulting is the server's: a PUT of the live object as read changes nothing
         live = admin_client.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/web").json()
-        import yaml
-
         r = await ex.send(
             PUT_OP,
             {"p.namespace": namespace, "p.name": "web", "body": yaml.safe_dump(live), "preview": "1"},
@@ -135,7 +134,9 @@ async def test_preview_in_a_read_only_explorer_offers_no_real_write(
     assert _replicas(admin_client, namespace, "ro") == 1
 
 
-async def _check(ex, op: str, fields: dict[str, str], csrf: str | None = None) -> httpx.Response:  # type: ignore[no-untyped-def]
+async def _check(
+    ex: ExplorerClient, op: str, fields: dict[str, str], csrf: str | None = None
+) -> httpx.Response:
     if not ex.csrf:
         await ex.open(f"/try/apps/v1/{op}")
     data = {"csrf": ex.csrf if csrf is None else csrf, **fields}
@@ -149,8 +150,6 @@ async def _check(ex, op: str, fields: dict[str, str], csrf: str | None = None) -
 async def test_check_while_typing_shows_the_servers_field_errors_by_line(
     control_plane: ControlPlane, admin_client: httpx.Client, namespace: str
 ) -> None:
-    import yaml
-
     bad = deployment("typed")
     bad["spec"]["replicas"] = -1  # type: ignore[index]
     text = yaml.safe_dump(bad, sort_keys=False)
@@ -193,10 +192,8 @@ async def test_check_runs_as_the_visitor_and_says_what_is_missing(
     control_plane: ControlPlane,
     service_account,
     namespace: str,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
 ) -> None:
-    import yaml
-
     reader = service_account(
         rules=[{"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get"]}],
         role_namespaces=[namespace],
@@ -213,8 +210,6 @@ async def test_check_offline_is_local(tmp_path: Path) -> None:
     from webexplorer.settings import Settings
 
     async with asgi_explorer(Settings(mode="snapshot")) as client:
-        from tests.tryout_helpers import ExplorerClient
-
         ex = ExplorerClient(client)
         body = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  replicaz: 1\n"
         r = await _check(ex, CREATE_OP, {"p.namespace": "default", "body": body})
