@@ -142,7 +142,10 @@ async def _send_once(
     shown = None
     if wants_preview(tried.op.method, posted.as_dict()):
         can_write = app_state(request).explorer.settings.allow_writes
-        shown = await preview_of(connection, planned, reply.status, answer.value, can_write=can_write)
+        to_status = tried.op.target is not None and tried.op.target.subresource == "status"
+        shown = await preview_of(
+            connection, planned, reply.status, answer.value, can_write=can_write, keep_status=to_status
+        )
     result = TryResult(tried.action, csrf_token(request), sent=sent, answered=answered, preview=shown)
     return await respond(request, tried, posted, result, reply.status)
 
