@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, Request, expect
 
+from bench.tryout_writes import deployment
 from tests.fixtures.browser import watch_page_errors
 from tests.fixtures.server import ExplorerProcess
 from webexplorer.sandbox.controlplane import ControlPlane
@@ -83,7 +84,7 @@ def test_check_while_typing_then_preview_a_replica_change(
 
     # a real Deployment, and the diff of a replica-count change before it is sent
     admin_client.post(
-        f"/apis/apps/v1/namespaces/{namespace}/deployments", json=_deployment("web")
+        f"/apis/apps/v1/namespaces/{namespace}/deployments", json=deployment("web")
     ).raise_for_status()
     patch = "/try/apps/v1/patchAppsV1NamespacedDeployment?" + urlencode(
         {
@@ -104,18 +105,3 @@ def test_check_while_typing_then_preview_a_replica_change(
     live = admin_client.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/web").json()
     assert live["spec"]["replicas"] == 1
     assert problems == [], problems
-
-
-def _deployment(name: str) -> dict[str, object]:
-    labels = {"app": name}
-    return {
-        "metadata": {"name": name},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "a", "image": "registry.k8s.io/pause:3.10"}]},
-            },
-        },
-    }

@@ -19,29 +19,13 @@ import httpx
 import pytest
 import yaml
 
+from bench.tryout_writes import deployment
 from tests.tryout_helpers import ExplorerClient, explorer_app, text_of, token_kubeconfig
 from webexplorer.sandbox.controlplane import ControlPlane
 
 PATCH_OP = "patchAppsV1NamespacedDeployment"
 PUT_OP = "replaceAppsV1NamespacedDeployment"
 CREATE_OP = "createAppsV1NamespacedDeployment"
-
-
-def deployment(name: str, replicas: int = 1) -> dict[str, object]:
-    labels = {"app": name}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "a", "image": "registry.k8s.io/pause:3.10"}]},
-            },
-        },
-    }
 
 
 @pytest.fixture
