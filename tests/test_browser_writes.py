@@ -17,6 +17,7 @@ from playwright.sync_api import Page, Request, expect
 from bench.tryout_writes import deployment
 from tests.fixtures.browser import watch_page_errors
 from tests.fixtures.server import ExplorerProcess
+from tests.tryout_helpers import apply_owned_configmap, conflicting_apply
 from webexplorer.sandbox.controlplane import ControlPlane
 
 DEPLOYMENT = """apiVersion: apps/v1
@@ -104,4 +105,33 @@ def test_check_while_typing_then_preview_a_replica_change(
     page.screenshot(path=str(artifacts_dir / "tryout-preview.png"), full_page=True)
     live = admin_client.get(f"/apis/apps/v1/namespaces/{namespace}/deployments/web").json()
     assert live["spec"]["replicas"] == 1
+    assert problems == [], problems
+
+
+def test_apply_conflict_shown_as_a_table_then_forced(
+    page: Page,
+    explorer_factory: Callable[..., ExplorerProcess],
+    control_plane: ControlPlane,
+    admin_client: httpx.Client,
+    namespace: str,
+) -> None:
+    cm = f"/api/v1/namespaces/{namespace}/configmaps"
+    apply_owned_configmap(admin_client, namespace, "owned", "first-owner")
+    explorer = explorer_factory(
+        ["--mode", "kubeconfig", "--kubeconfig", str(control_plane.kubeconfig), "--allow-writes"]
+    )
+    problems = watch_page_errors(page)
+    query = conflicting_apply(namespace, "owned")
+    page.goto(f"{explorer.url}/try/core/v1/patchCoreV1NamespacedConfigMap?{urlencode(query)}")
+    page.uncheck("#try-dry-run")
+    page.click("#tryout-send")
+    table = page.locator("#tryout-conflicts table")
+    expect(table).to_contain_text(".data.a")
+    expect(table).to_contain_text("first-owner")
+    page.click("#tryout-force")  # the confirmation box is required: nothing is sent yet
+    assert admin_client.get(f"{cm}/owned").json()["data"]["a"] == "1"
+    page.check("#tryout-force-confirm")
+    page.click("#tryout-force")
+    expect(page.locator("#tryout-code")).to_contain_text("200")
+    assert admin_client.get(f"{cm}/owned").json()["data"]["a"] == "2"
     assert problems == [], problems

@@ -20,7 +20,14 @@ import pytest
 import yaml
 
 from bench.tryout_writes import deployment
-from tests.tryout_helpers import ExplorerClient, explorer_app, text_of, token_kubeconfig
+from tests.tryout_helpers import (
+    ExplorerClient,
+    apply_owned_configmap,
+    conflicting_apply,
+    explorer_app,
+    text_of,
+    token_kubeconfig,
+)
 from webexplorer.sandbox.controlplane import ControlPlane
 
 PATCH_OP = "patchAppsV1NamespacedDeployment"
@@ -200,3 +207,40 @@ async def test_check_offline_is_local(tmp_path: Path) -> None:
         assert 'data-checked-by="local"' in r.text
         assert "line 6" in text_of(r.text, "tryout-check-findings") and "spec.replicaz" in r.text
         assert "snapshot" in text_of(r.text, "tryout-check-offline")
+
+
+CM_APPLY = "patchCoreV1NamespacedConfigMap"
+CM_PUT = "replaceCoreV1NamespacedConfigMap"
+
+
+async def test_apply_conflict_table_then_forced(
+    control_plane: ControlPlane, admin_client: httpx.Client, namespace: str
+) -> None:
+    cm = f"/api/v1/namespaces/{namespace}/configmaps"
+    apply_owned_configmap(admin_client, namespace, "owned", "first-owner")
+    async with explorer_app(control_plane.kubeconfig, allow_writes=True) as ex:
+        fields = conflicting_apply(namespace, "owned")
+        r = await ex.send(CM_APPLY, fields, htmx=True)
+        assert "409" in text_of(r.text, "tryout-code")
+        table = text_of(r.text, "tryout-conflicts")
+        assert ".data.a" in table and "first-owner" in table
+        command = text_of(r.text, "tryout-force-kubectl")
+        assert "kubectl apply --server-side" in command and "--force-conflicts" in command
+        assert admin_client.get(f"{cm}/owned").json()["data"]["a"] == "1"
+        # the second step: the same fields with force=true
+        forced = await ex.send(CM_APPLY, [*fields.items(), ("q.force", "true")], htmx=True)
+        assert "200 OK" in text_of(forced.text, "tryout-code"), forced.text
+        assert admin_client.get(f"{cm}/owned").json()["data"]["a"] == "2"
+
+        # a replace of a stale read: offered the live object again
+        live = admin_client.get(f"{cm}/owned").json()
+        admin_client.patch(
+            f"{cm}/owned", json={"data": {"b": "x"}}, headers={"Content-Type": "application/merge-patch+json"}
+        ).raise_for_status()
+        put = {"p.namespace": namespace, "p.name": "owned", "body": yaml.safe_dump(live), "dry_run": "on"}
+        r = await ex.send(CM_PUT, put, htmx=True)
+        assert "409" in text_of(r.text, "tryout-code")
+        link = re.search(r'<a href="([^"]+)" id="tryout-reload-live">', r.text)
+        assert link is not None, r.text
+        reloaded = await ex.client.get(html.unescape(link.group(1)))
+        assert "b: x" in html.unescape(reloaded.text)

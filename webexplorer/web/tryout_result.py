@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from webexplorer.tryout.answer import AnswerView
 from webexplorer.tryout.commands import Commands
+from webexplorer.tryout.conflicts import ConflictView
 from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm
 from webexplorer.tryout.share import prefill
 from webexplorer.web.forms import Fields, PostedForm
@@ -75,6 +76,10 @@ class TryResult:
     answered: Answered | None = None
     #: *Preview changes*: the live object against the dry run's answer (with ``answered``)
     preview: PreviewView | None = None
+    #: a 409 explained: apply conflicts by field manager, or a stale object to reload (with ``answered``)
+    conflict: ConflictView | None = None
+    #: the form again with the live object in the editor (a replace refused as stale)
+    reload_url: str = ""
 
 
 def refused(request: Request, tried: TriedOperation, refusal: Refusal) -> Response:

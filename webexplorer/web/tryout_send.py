@@ -15,6 +15,7 @@ import json
 import logging
 from dataclasses import replace
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -24,6 +25,7 @@ from webexplorer.tryout import plan as planning
 from webexplorer.tryout.answer import AnswerView, present
 from webexplorer.tryout.bodies import MAX_BODY_BYTES
 from webexplorer.tryout.commands import Target, commands
+from webexplorer.tryout.conflicts import conflict_view
 from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm, query_params
 from webexplorer.tryout.share import form_from_fields, share_query
 from webexplorer.web import urls
@@ -146,7 +148,20 @@ async def _send_once(
         shown = await preview_of(
             connection, planned, reply.status, answer.value, can_write=can_write, keep_status=to_status
         )
-    result = TryResult(tried.action, csrf_token(request), sent=sent, answered=answered, preview=shown)
+    conflict = conflict_view(planned, reply.status, answer.status_info, _target(tried, sent.form))
+    reload_url = ""
+    if conflict is not None and conflict.stale:
+        path_fields = [(k, v) for k, v in posted.fields if k.startswith("p.")]
+        reload_url = f"{tried.action}?{urlencode([('load_live', '1'), *path_fields])}"
+    result = TryResult(
+        tried.action,
+        csrf_token(request),
+        sent=sent,
+        answered=answered,
+        preview=shown,
+        conflict=conflict,
+        reload_url=reload_url,
+    )
     return await respond(request, tried, posted, result, reply.status)
 
 
