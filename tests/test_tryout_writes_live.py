@@ -244,3 +244,32 @@ async def test_apply_conflict_table_then_forced(
         assert link is not None, r.text
         reloaded = await ex.client.get(html.unescape(link.group(1)))
         assert "b: x" in html.unescape(reloaded.text)
+
+
+async def test_a_read_object_offered_as_a_new_body_and_to_edit(
+    control_plane: ControlPlane, admin_client: httpx.Client, namespace: str
+) -> None:
+    apply_owned_configmap(admin_client, namespace, "source", "first-owner")
+    async with explorer_app(control_plane.kubeconfig) as ex:
+        r = await ex.send(
+            "readCoreV1NamespacedConfigMap", {"p.namespace": namespace, "p.name": "source"}, htmx=True
+        )
+        links = dict(re.findall(r'<a class="tryout-reuse" href="([^"]+)" id="([^"]+)">', r.text))
+        by_id = {v: html.unescape(k) for k, v in links.items()}
+        assert set(by_id) == {"tryout-reuse-new", "tryout-reuse-edit"}
+        assert "createCoreV1NamespacedConfigMap" in by_id["tryout-reuse-new"]
+        assert "replaceCoreV1NamespacedConfigMap" in by_id["tryout-reuse-edit"]
+        new_form = (await ex.client.get(by_id["tryout-reuse-new"])).text
+        editor = re.search(r'<textarea id="try-body"[^>]*>(.*?)</textarea>', new_form, re.S)
+        assert editor is not None
+        body = html.unescape(editor.group(1))
+        value = yaml.safe_load(body)
+        assert set(value["metadata"]) == {"name", "namespace"}  # uid, resourceVersion, managedFields… gone
+        assert "status" not in value
+        # the new body, renamed, is accepted as it stands
+        value["metadata"]["name"] = "copy"
+        fields = {"p.namespace": namespace, "q.fieldValidation": "Strict", "body": yaml.safe_dump(value)}
+        created = await ex.send("createCoreV1NamespacedConfigMap", fields, htmx=True)
+        assert "201" in text_of(created.text, "tryout-code")
+        edit_form = html.unescape((await ex.client.get(by_id["tryout-reuse-edit"])).text)
+        assert "resourceVersion" in edit_form and "managedFields" not in edit_form

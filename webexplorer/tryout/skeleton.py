@@ -306,6 +306,46 @@ def known_rules(gvk: GVK) -> dict[str, Any]:
     return copied
 
 
+#: metadata only the API server sets: a new object made from a live one starts without them
+SERVER_METADATA = (
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+    "selfLink",
+    "ownerReferences",
+)
+#: annotations written by clients and controllers for the object they keep, not for a copy
+SERVER_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision")
+#: spec fields the API server allocated for that object (a copy asking for the same IP is refused)
+ALLOCATED_SPEC = {"Service": ("clusterIP", "clusterIPs")}
+
+
+def as_new_body(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """A live object as the starting body of a new one: ``status``, the server-set metadata and
+    annotations, and the spec fields the server allocated for the original are left out."""
+    out = {k: v for k, v in obj.items() if k != "status"}
+    meta = out.get("metadata")
+    if isinstance(meta, Mapping):
+        kept = {k: v for k, v in meta.items() if k not in SERVER_METADATA}
+        notes = kept.get("annotations")
+        if isinstance(notes, Mapping):
+            left = {k: v for k, v in notes.items() if k not in SERVER_ANNOTATIONS}
+            if left:
+                kept["annotations"] = left
+            else:
+                kept.pop("annotations")
+        out["metadata"] = kept
+    spec = out.get("spec")
+    allocated = ALLOCATED_SPEC.get(str(out.get("kind", "")), ())
+    if isinstance(spec, Mapping) and allocated:
+        out["spec"] = {k: v for k, v in spec.items() if k not in allocated}
+    return out
+
+
 def strip_live_object(obj: Mapping[str, Any]) -> dict[str, Any]:
     """A live object made ready to edit for PUT: ``managedFields`` (the server keeps them when a PUT
     leaves them out) and ``status`` (ignored by the main resource's PUT) are dropped; ``resourceVersion``

@@ -23,6 +23,7 @@ from webexplorer.web.forms import Fields, PostedForm
 from webexplorer.web.templating import render
 from webexplorer.web.tryout_page import TriedOperation, is_htmx, page_context, visitor_form
 from webexplorer.web.tryout_preview import PreviewView
+from webexplorer.web.tryout_reuse import ReuseLink
 from webexplorer.web.tryout_views import Explained
 from webexplorer.web.watches import Watch
 
@@ -59,6 +60,8 @@ class Answered:
     #: the form's fields again, for the next page of a list and for confirming a real delete
     next_fields: Fields
     confirm_fields: Fields
+    #: a read object offered as a new body or to edit (web/tryout_reuse.py)
+    reuse: tuple[ReuseLink, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

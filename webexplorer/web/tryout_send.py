@@ -36,6 +36,7 @@ from webexplorer.web.state import app_state
 from webexplorer.web.tryout_page import Tried, TriedOperation, is_htmx
 from webexplorer.web.tryout_preview import preview_of, wants_preview
 from webexplorer.web.tryout_result import Answered, Sent, TryResult, refused, respond
+from webexplorer.web.tryout_reuse import reuse_links
 from webexplorer.web.tryout_views import LATER_VIEWS, explain_target, explained
 from webexplorer.web.visitors import identities_of, visitor_of
 
@@ -189,6 +190,7 @@ async def _answered(
         explain_url=explain_url,
         next_fields=_resubmit(fields, drop=("q.continue", "confirm")),
         confirm_fields=_resubmit(fields, drop=("confirm", "dry_run", "preview")),
+        reuse=await reuse_links(tried.catalog, tried.op, answer.value),
     )
 
 
