@@ -207,6 +207,15 @@ async def test_check_offline_is_local(tmp_path: Path) -> None:
         assert 'data-checked-by="local"' in r.text
         assert "line 6" in text_of(r.text, "tryout-check-findings") and "spec.replicaz" in r.text
         assert "snapshot" in text_of(r.text, "tryout-check-offline")
+        # the three starting bodies, offline too
+        page = await client.get(f"/try/apps/v1/{CREATE_OP}")
+        assert 'id="tryout-start-full"' in page.text and 'id="tryout-start-json"' in page.text
+        full = html.unescape((await client.get(f"/try/apps/v1/{CREATE_OP}", params={"start": "full"})).text)
+        assert "  # replicas: 0  # integer, format: int32" in full
+        as_json = html.unescape(
+            (await client.get(f"/try/apps/v1/{CREATE_OP}", params={"start": "json"})).text
+        )
+        assert '"apiVersion": "apps/v1"' in as_json
 
 
 CM_APPLY = "patchCoreV1NamespacedConfigMap"
