@@ -38,6 +38,7 @@ from webexplorer.catalog import group_display_name
 from webexplorer.explorer import Explorer
 from webexplorer.web.assets import static_url
 from webexplorer.web.csrf import csrf_token
+from webexplorer.web.factsview import ticks
 from webexplorer.web.pagecache import CachedContent, PageCache
 from webexplorer.web.state import app_state
 from webexplorer.web.urls import TEMPLATE_GLOBALS
@@ -72,6 +73,7 @@ def _environment() -> jinja2.Environment:
     env.globals["static_url"] = static_url
     env.globals["group_display_name"] = group_display_name
     env.filters["json"] = _json_text
+    env.filters["ticks"] = ticks
     return env
 
 

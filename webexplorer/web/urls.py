@@ -115,6 +115,18 @@ def url_schema(group: str, version: str, name: str, path: str = "") -> str:
     return f"{base}/{quote(path, safe='.$@-_')}#{quote(path, safe='.$@-_')}"
 
 
+@_in_context
+def url_schema_as(
+    group: str, version: str, name: str, path: str = "", *, fmt: str, recursive: bool = False
+) -> str:
+    """A schema or field as ``kubectl explain`` text (``fmt="text"``) or JSON (``"json"``), with its facts;
+    ``recursive`` opens every level below (``--recursive``)."""
+    base = f"/schema/{_qg(group)}/{_q(version)}/{_q(name)}"
+    if path:
+        base += f"/{quote(path, safe='.$@-_')}"
+    return f"{base}?format={_q(fmt)}" + ("&recursive=1" if recursive else "")
+
+
 def url_kind(gvk: GVK, path: str = "") -> str:
     return url_schema(gvk.group, gvk.version, gvk.kind, path)
 
@@ -268,6 +280,7 @@ TEMPLATE_GLOBALS = {
     "url_operation": url_operation,
     "url_for_operation": url_for_operation,
     "url_schema": url_schema,
+    "url_schema_as": url_schema_as,
     "url_kind": url_kind,
     "url_raw": url_raw,
     "url_search_page": url_search_page,
