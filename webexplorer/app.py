@@ -30,6 +30,7 @@ from webexplorer.web import (
     resources,
     schemas,
     search,
+    tryout_check,
     tryout_page,
     tryout_send,
     tryout_suggest,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tryout_page.router, dependencies=page)  # GET /try/<group>/<version>/<operationId>
     app.include_router(tryout_send.router, dependencies=page)  # POST to the same, /try/answer/<key>
     app.include_router(tryout_views.router, dependencies=page)  # /try/view/yaml, /try/view/explain
+    app.include_router(tryout_check.router, dependencies=page)  # POST /try/<g>/<v>/<operationId>/check
     app.include_router(tryout_suggest.router, dependencies=page)  # /try/suggest/namespaces, .../names/...
     # /try/watch/<ticket>, /try/watch-stop/<ticket>
     app.include_router(tryout_watch.router, dependencies=page)

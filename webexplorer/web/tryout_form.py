@@ -80,6 +80,8 @@ class FormView:
     denied: str | None = None
     #: ``disabled`` because the visitor has not signed in (``--identity token``)
     sign_in: bool = False
+    #: why the starting body may still be refused (rules the explorer cannot check), shown beside it
+    body_notes: tuple[str, ...] = ()
 
     @property
     def has_body(self) -> bool:
@@ -122,8 +124,11 @@ async def build_form(
         else (patch_types[0] if patch_types else "")
     )
     body = values.get("body", "")
+    body_notes: tuple[str, ...] = ()
     if not body and op.method in ("POST", "PUT", "PATCH") and op.request_body is not None:
-        body = await _starting_body(catalog, op, resource, values, default_ns, patch_type, live_object)
+        body, body_notes = await _starting_body(
+            catalog, op, resource, values, default_ns, patch_type, live_object
+        )
     disabled = None
     if connection is None:
         disabled = (
@@ -153,6 +158,7 @@ async def build_form(
         disabled=disabled,
         read_only=explorer.read_only,
         values=values,
+        body_notes=body_notes,
     )
 
 
@@ -203,13 +209,14 @@ async def _starting_body(
     default_ns: str,
     patch_type: str,
     live_object: dict[str, Any] | None,
-) -> str:
+) -> tuple[str, tuple[str, ...]]:
+    """The body the form starts with, and the notes shown beside it."""
     if live_object is not None:
-        return dump_yaml(live_object)
+        return dump_yaml(live_object), ()
     if op.method == "PATCH" and patch_type == planning.JSON_PATCH:
-        return JSON_PATCH_EXAMPLE
+        return JSON_PATCH_EXAMPLE, ()
     if op.method == "PATCH" and patch_type != planning.APPLY_PATCH:
-        return MERGE_EXAMPLE
+        return MERGE_EXAMPLE, ()
     gvk = resource.kind if resource is not None and not (op.target and op.target.subresource) else op.gvk
     namespaced = bool(op.target and op.target.namespaced)
     namespace = values.get("p.namespace", default_ns) if namespaced else None
@@ -221,5 +228,6 @@ async def _starting_body(
         except CatalogError:
             schemas = definition = None
     if op.method == "PATCH":  # server-side apply: the identifying fields are what is required
-        return dump_yaml(skeleton(None, None, gvk, name=name, namespace=namespace))
-    return dump_yaml(skeleton(schemas, definition, gvk, name=name, namespace=namespace))
+        schemas = definition = None
+    start = skeleton(schemas, definition, gvk, name=name, namespace=namespace)
+    return dump_yaml(start.value), start.notes

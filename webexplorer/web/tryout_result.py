@@ -21,6 +21,7 @@ from webexplorer.tryout.share import prefill
 from webexplorer.web.forms import Fields, PostedForm
 from webexplorer.web.templating import render
 from webexplorer.web.tryout_page import TriedOperation, is_htmx, page_context, visitor_form
+from webexplorer.web.tryout_preview import PreviewView
 from webexplorer.web.tryout_views import Explained
 from webexplorer.web.watches import Watch
 
@@ -72,6 +73,8 @@ class TryResult:
     no_answer: str | None = None
     watch: Watch | None = None
     answered: Answered | None = None
+    #: *Preview changes*: the live object against the dry run's answer (with ``answered``)
+    preview: PreviewView | None = None
 
 
 def refused(request: Request, tried: TriedOperation, refusal: Refusal) -> Response:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -31,6 +32,7 @@ from webexplorer.web.csrf import csrf_token, session_id
 from webexplorer.web.forms import FORM_OVERHEAD, Fields, FormCheck, PostedForm
 from webexplorer.web.state import app_state
 from webexplorer.web.tryout_page import Tried, TriedOperation, is_htmx
+from webexplorer.web.tryout_preview import preview_of, wants_preview
 from webexplorer.web.tryout_result import Answered, Sent, TryResult, refused, respond
 from webexplorer.web.tryout_views import LATER_VIEWS, explain_target, explained
 from webexplorer.web.visitors import identities_of, visitor_of
@@ -54,7 +56,9 @@ async def send(request: Request, tried: Tried, posted: Checked) -> Response:
     if connection is None and visitor.needs_sign_in is not None:
         return refused(request, tried, Refusal(visitor.needs_sign_in, 401))
     tryform = form_from_fields(tried.op, posted.fields, upgrade=_asks_upgrade(request))
-    planned = planning.plan(tried.op, tryform, _policy(request, connection))
+    if wants_preview(tried.op.method, posted.as_dict()):  # Preview changes: the same request, dry run
+        tryform = replace(tryform, dry_run=True, confirm=False)
+    planned = planning.plan(tried.op, tryform, policy_of(request, connection))
     if isinstance(planned, Refusal):
         result = TryResult(tried.action, csrf_token(request), refusal=planned)
         return await respond(request, tried, posted, result, planned.status)
@@ -70,7 +74,8 @@ def _asks_upgrade(request: Request) -> bool:
     return "upgrade" in request.headers or "upgrade" in request.headers.get("connection", "").lower()
 
 
-def _policy(request: Request, connection: Connection | None) -> planning.Policy:
+def policy_of(request: Request, connection: Connection | None) -> planning.Policy:
+    """What the operator allows, and whether there is a live API server (shared with the check)."""
     settings = app_state(request).explorer.settings
     return planning.Policy(
         allow_writes=settings.allow_writes, allow_connect=settings.allow_connect, offline=connection is None
@@ -134,7 +139,11 @@ async def _send_once(
     )
     await _log_write(request, planned, reply.status, answer.audit_id)
     answered = await _answered(request, tried, posted.fields, answer, reply.body, later=later)
-    result = TryResult(tried.action, csrf_token(request), sent=sent, answered=answered)
+    shown = None
+    if wants_preview(tried.op.method, posted.as_dict()):
+        can_write = app_state(request).explorer.settings.allow_writes
+        shown = await preview_of(connection, planned, reply.status, answer.value, can_write=can_write)
+    result = TryResult(tried.action, csrf_token(request), sent=sent, answered=answered, preview=shown)
     return await respond(request, tried, posted, result, reply.status)
 
 
@@ -161,7 +170,7 @@ async def _answered(
         yaml_url=yaml_url,
         explain_url=explain_url,
         next_fields=_resubmit(fields, drop=("q.continue", "confirm")),
-        confirm_fields=_resubmit(fields, drop=("confirm", "dry_run")),
+        confirm_fields=_resubmit(fields, drop=("confirm", "dry_run", "preview")),
     )
 
 

@@ -193,6 +193,12 @@ def url_try(group: str, version: str, operation_id: str) -> str:
 
 
 @_in_context
+def url_try_check(group: str, version: str, operation_id: str) -> str:
+    """Where the body editor posts its body to be checked while it is typed (a dry run)."""
+    return f"/try/{_qg(group)}/{_q(version)}/{_q(operation_id)}/check"
+
+
+@_in_context
 def url_try_view(view: str) -> str:
     """Where the answer panel asks for a view left for later (``yaml``, ``explain``)."""
     return f"/try/view/{_q(view)}"
@@ -292,6 +298,7 @@ TEMPLATE_GLOBALS = {
     "url_signout": url_signout,
     "url_can_i": url_can_i,
     "url_try": url_try,
+    "url_try_check": url_try_check,
     "url_try_suggest_namespaces": url_try_suggest_namespaces,
     "url_try_suggest_names": url_try_suggest_names,
     "url_try_watch": url_try_watch,
