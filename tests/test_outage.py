@@ -1,14 +1,15 @@
 """Through an API-server outage, against a real control plane of this module's own (its API server is
 killed and restarted, which the rest of the session must not see): raw documents from the last good
-copy.
+copy, and the change watches recovering.
 
 While the server is down, ``/raw/...`` serves the last good copy the explorer holds — the catalog's
 documents (aggregated discovery, the OpenAPI v3 index and every v3 document the search index loaded)
 and whatever a raw page fetched before — as the server sent it (compared with what the real server
 served before it went down), labelled as a copy with its age and the reason, in the page and in the
 response headers, for ``?download=1`` too; a document never seen answers 503 in one sentence. Once the
-server is back the same pages are live again. The bounds of the copies are unit-tested below on
-:class:`~webexplorer.catalog.copies.KeptCopies` alone.
+server is back the same pages are live again. A restart in the middle of the watches is noticed and
+recovered from: a CRD created afterwards shows by watch, with no polling taking over. The bounds of
+the copies are unit-tested below on :class:`~webexplorer.catalog.copies.KeptCopies` alone.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import html
 import re
 import time
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -24,6 +26,7 @@ import httpx
 import orjson
 import pytest
 
+from tests.test_watching_live import CRDS, crd, until
 from webexplorer.app import create_app
 from webexplorer.catalog.copies import CopyingSource, KeptCopies
 from webexplorer.catalog.discovery import AGGREGATED_ACCEPT
@@ -125,14 +128,53 @@ async def test_raw_documents_from_the_last_good_copy(
         page = await client.get("/raw/apis/batch/v1")
         return page.status_code == 200 and COPY_HEADER not in page.headers
 
-    deadline = time.monotonic() + WAIT
-    while not await live_again():
-        assert time.monotonic() < deadline, "raw pages are not live again after the restart"
-        await asyncio.sleep(0.2)
+    await until(live_again, "raw pages to be live again after the restart")
     fresh = await client.get("/raw/openapi/v3/apis/apps/v1")
     assert fresh.status_code == 200 and COPY_HEADER not in fresh.headers
     assert "A copy, not a live answer" not in fresh.text
     assert (await client.get("/raw/apis/storage.k8s.io/v1")).status_code == 200
+
+
+async def test_watches_recover_from_an_api_server_restart(
+    own_control_plane: ControlPlane, running: Running
+) -> None:
+    plane, client, store = own_control_plane, running.client, running.explorer.store
+
+    async def streaming() -> bool:
+        return store.watching and all(w.streaming for w in store.watchers)
+
+    await until(streaming, "both change watches to stream")
+    watches_before = sum(w.watches for w in store.watchers)
+    plane.stop_apiserver(kill=True)
+    try:
+
+        async def broken() -> bool:
+            return not any(w.streaming for w in store.watchers)
+
+        await until(broken, "the watches to notice the API server is gone")
+        assert store.last_error is not None
+    finally:
+        plane.start_apiserver()
+    await until(streaming, "the watches to stream again after the restart")
+    assert store.watching and store.watch_problem is None  # still watching, not polling
+    assert sum(w.watches for w in store.watchers) > watches_before
+
+    async def recovered() -> bool:
+        return store.last_error is None
+
+    await until(recovered, "the store to say the API server answers again")
+    group = f"r{uuid.uuid4().hex[:8]}.example.com"
+    with plane.client() as admin:
+        assert admin.post(CRDS, json=crd(group)).status_code == 201
+        try:
+
+            async def shown() -> bool:
+                return (await client.get(f"/g/{group}")).status_code == 200
+
+            print(f"new CRD shown after the restart in {await until(shown, 'the new CRD'):.2f} s")
+        finally:
+            admin.delete(f"{CRDS}/gizmos.{group}")
+    assert store.refresh_counts["failed"] >= 1  # the watches' failed attempts in the outage count
 
 
 # ------------------------------------------------------------------------------- the copies alone

@@ -76,7 +76,7 @@ class Explorer:
             if connection is not None
             else SnapshotSource(settings.snapshot or embedded_snapshot_path())
         )
-        store = await _started_store(settings, source)
+        store = await _started_store(settings, source, connection)
         log.info(
             "serving %s (%s)%s",
             source.label,
@@ -92,7 +92,7 @@ class Explorer:
         sentence that says so (its catalog problem), as at start."""
         copies = KeptCopies()
         source = CopyingSource(connection, copies)
-        store = await _started_store(settings, source)
+        store = await _started_store(settings, source, connection)
         log.info("serving %s (%s)", connection.label, detection.reason)
         return cls(settings, connection, source, store, detection, copies=copies)
 
@@ -145,10 +145,14 @@ class Explorer:
         return patience + settings.request_timeout
 
 
-async def _started_store(settings: Settings, source: DocumentSource) -> CatalogStore:
-    """The catalog store of ``source``, its first catalog built (or its error recorded) and refreshing."""
+async def _started_store(
+    settings: Settings, source: DocumentSource, connection: Connection | None
+) -> CatalogStore:
+    """The catalog store of ``source``, its first catalog built (or its error recorded) and refreshing:
+    by watching ``connection`` (unless the operator chose polling), else by polling ``source``."""
     store = CatalogStore(
         source,
+        watch=connection if connection is not None and settings.changes == "watch" else None,
         openapi=settings.openapi,
         refresh_interval=settings.refresh_interval,
         rebuild_interval=settings.rebuild_interval,
