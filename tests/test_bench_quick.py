@@ -7,7 +7,6 @@ run on a shared machine mean nothing; ``docs/performance.md`` holds the measured
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -16,21 +15,12 @@ import pytest
 
 from bench import browser, cold_start, connections, large_cluster, render, soak, tryout_overhead
 from bench._common import options, report
-from webexplorer.sandbox.binaries import BuildError, ensure_binaries
-from webexplorer.sandbox.controlplane import ControlPlane, ControlPlaneError
+from webexplorer.sandbox.controlplane import ControlPlane
 
 
 @pytest.fixture(scope="module")
-def plane() -> Iterator[ControlPlane]:
-    try:
-        cp = ControlPlane(ensure_binaries(lambda m: None), log=lambda m: None)
-        cp.start()
-    except (BuildError, ControlPlaneError) as exc:
-        pytest.fail(f"cannot start a control plane for the benchmarks: {exc}", pytrace=False)
-    try:
-        yield cp
-    finally:
-        cp.stop()
+def plane(own_control_plane: ControlPlane) -> ControlPlane:
+    return own_control_plane
 
 
 # In this order: the plain-cluster ones first, then those that add CRDs, the soak (API server restart) last.
