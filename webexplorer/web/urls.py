@@ -172,6 +172,12 @@ def url_can_i(namespace: str | None = None) -> str:
 
 
 @_in_context
+def url_history() -> str:
+    """The visitor's try-it history (kept in their browser, listed by app.js)."""
+    return "/history"
+
+
+@_in_context
 def url_can_i_each(namespace: str) -> str:
     """``/can-i`` with every resource and verb also asked one by one (SelfSubjectAccessReview)."""
     return f"/can-i?namespace={quote(namespace, safe='')}&each=1"
@@ -285,6 +291,7 @@ TEMPLATE_GLOBALS = {
     "url_signout": url_signout,
     "url_can_i": url_can_i,
     "url_can_i_each": url_can_i_each,
+    "url_history": url_history,
     "url_try": url_try,
     "url_try_suggest_namespaces": url_try_suggest_namespaces,
     "url_try_suggest_names": url_try_suggest_names,
