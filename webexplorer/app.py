@@ -22,6 +22,7 @@ from webexplorer.web import (
     errors,
     groups,
     health,
+    history,
     home,
     metrics,
     operations,
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # /try/watch/<ticket>, /try/watch-stop/<ticket>
     app.include_router(tryout_watch.router, dependencies=page)
     app.include_router(access.router, dependencies=page)  # /signin /signout (--identity token), /can-i
+    app.include_router(history.router, dependencies=page)  # /history (kept in the browser)
     # /static/<file>?v=<hash>: CSS, scripts, icon from memory, gzipped once (web/assets.py)
     app.add_api_route("/static/{path:path}", serve_asset, methods=["GET", "HEAD"], include_in_schema=False)
 

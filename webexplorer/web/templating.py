@@ -36,6 +36,7 @@ from starlette.responses import HTMLResponse
 from webexplorer import __version__
 from webexplorer.catalog import group_display_name
 from webexplorer.explorer import Explorer
+from webexplorer.tryout.history import history_key
 from webexplorer.web.assets import static_url
 from webexplorer.web.csrf import csrf_token
 from webexplorer.web.factsview import ticks
@@ -97,11 +98,15 @@ def _explorer_or_none(request: Request) -> Explorer | None:
 def _base_context(request: Request) -> dict[str, Any]:
     """What the page shell (``base.html``) reads about this request and visitor."""
     visitor = getattr(request.state, "visitor", None)  # set by web/identity.load_header_identity
+    whoami = getattr(request.state, "whoami", None)
+    identity = whoami.identity if whoami is not None and visitor is not None and visitor.connection else None
     return {
         "request": request,
         "explorer": _explorer_or_none(request),
         "visitor": visitor,
-        "visitor_whoami": getattr(request.state, "whoami", None),
+        "visitor_whoami": whoami,
+        # whose try-it history app.js keeps and shows (tryout/history.py): "" without a known identity
+        "history_key": history_key(identity.username, identity.uid) if identity is not None else "",
         "signout_csrf": csrf_token(request) if visitor is not None and visitor.signed_in else "",
         # the header's cluster picker (--contexts): this page in every context a visitor may switch to
         "context_links": app_state(request).contexts.links(request.scope),
@@ -135,6 +140,7 @@ CACHED_BLOCKS = frozenset({"title", "content"})
 _NOBODY: dict[str, object] = {
     "visitor": None,
     "visitor_whoami": None,
+    "history_key": "",
     "signout_csrf": "",
     "context_links": [],
 }

@@ -183,6 +183,18 @@ def url_can_i(namespace: str | None = None) -> str:
     return "/can-i" if namespace is None else f"/can-i?namespace={quote(namespace, safe='')}"
 
 
+@_in_context
+def url_history() -> str:
+    """The visitor's try-it history (kept in their browser, listed by app.js)."""
+    return "/history"
+
+
+@_in_context
+def url_can_i_each(namespace: str) -> str:
+    """``/can-i`` with every resource and verb also asked one by one (SelfSubjectAccessReview)."""
+    return f"/can-i?namespace={quote(namespace, safe='')}&each=1"
+
+
 # ------------------------------------------------------------------------------------------- try it
 
 
@@ -297,6 +309,8 @@ TEMPLATE_GLOBALS = {
     "url_signin": url_signin,
     "url_signout": url_signout,
     "url_can_i": url_can_i,
+    "url_can_i_each": url_can_i_each,
+    "url_history": url_history,
     "url_try": url_try,
     "url_try_check": url_try_check,
     "url_try_suggest_namespaces": url_try_suggest_namespaces,
