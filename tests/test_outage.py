@@ -26,7 +26,8 @@ import httpx
 import orjson
 import pytest
 
-from tests.test_watching_live import CRDS, crd, until
+from bench._common import CRDS
+from tests.test_watching_live import crd, until
 from webexplorer.app import create_app
 from webexplorer.catalog.copies import CopyingSource, KeptCopies
 from webexplorer.catalog.discovery import AGGREGATED_ACCEPT
