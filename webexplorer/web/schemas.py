@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 
 from webexplorer.catalog import GVK, Catalog, CatalogError, Field, FieldTree, Resource, group_display_name
 from webexplorer.web import urls
+from webexplorer.web.history_view import history_key
 from webexplorer.web.lookup import check, group_version_of
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import Content, render_cached
@@ -69,7 +70,9 @@ async def schema_field_page(request: Request, group: str, version: str, name: st
 async def _page(request: Request, group: str, version: str, name: str, path: str) -> HTMLResponse:
     children = request.query_params.get("part") == "children"
     template = "_schema_children.html" if children else "schema.html"
-    return await render_cached(request, template, lambda: _content(request, group, version, name, path))
+    return await render_cached(
+        request, template, lambda: _content(request, group, version, name, path), key=history_key(request)
+    )
 
 
 async def _content(request: Request, group: str, version: str, name: str, path: str) -> Content:
@@ -93,6 +96,7 @@ async def _content(request: Request, group: str, version: str, name: str, path: 
     resources: list[Resource] = []
     if gvk is not None:
         resources = [r for r in catalog.find_kind(gvk.kind) if r.group == g.name]
+    history = app_state(request).releases.history_now()
     return Content(
         {
             **common,
@@ -103,5 +107,8 @@ async def _content(request: Request, group: str, version: str, name: str, path: 
             "target_tree": levels[-1][0] if path else None,
             "open": {p: t.fields for p, (t, _) in zip(_prefixes(path), levels, strict=True)},
             "resources": resources,
+            "life": history.kind(gvk) if history and gvk else None,
+            "field_life": history.field(gvk, path) if history and gvk and path else None,
+            "field_changes": history.field_changes(gvk, path) if history and gvk and path else [],
         }
     )
