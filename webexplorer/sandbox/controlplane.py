@@ -21,7 +21,7 @@ import shutil
 import ssl
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -79,13 +79,17 @@ class ControlPlane:
         port: int | None = None,
         log: Log = print,
         ready_timeout: float = 90.0,
+        apiserver_flags: Sequence[str] = (),
     ) -> None:
         """Prepare, without touching disk or starting anything.
 
         ``binaries`` defaults to :func:`ensure_binaries` (building on first use). ``state_dir`` must be
         absent or empty; by default a temp dir is used. ``keep`` leaves the state dir (etcd data, PKI,
         logs) in place after :meth:`stop`. ``port`` fixes the API server port (default: a free one).
+        ``apiserver_flags`` are added to (or, for a ``--name=`` already set, replace) kube-apiserver's
+        flags: an older release's server needs a few of its own (:func:`apiserver_flags_for`).
         """
+        self._apiserver_flags = tuple(apiserver_flags)
         self._binaries = binaries
         self._requested_state_dir = state_dir
         self.keep = keep
@@ -280,7 +284,8 @@ class ControlPlane:
 
         etcd = self._launch("etcd", self._etcd_args(binaries.etcd))
         self._wait(etcd, self._etcd_healthy, "etcd /health", started)
-        apiserver_process = self._launch("kube-apiserver", self._apiserver_args(binaries.kube_apiserver))
+        apiserver_args = _with_flags(self._apiserver_args(binaries.kube_apiserver), self._apiserver_flags)
+        apiserver_process = self._launch("kube-apiserver", apiserver_args)
         self._wait(apiserver_process, self._apiserver_ready, "kube-apiserver /readyz", started)
         with self.client() as client:
             self._wait(
@@ -581,3 +586,15 @@ def _view_aggregated(client: httpx.Client) -> bool:
     except httpx.HTTPError:
         return False
     return response.status_code == 200 and bool(response.json().get("rules"))
+
+
+def _with_flags(argv: list[str], extra: Sequence[str]) -> list[str]:
+    """``argv`` with each of ``extra`` added, replacing a flag of the same name."""
+    names = {flag.split("=", 1)[0] for flag in extra}
+    return [arg for arg in argv if arg.split("=", 1)[0] not in names] + list(extra)
+
+
+def apiserver_flags_for(version: str) -> list[str]:
+    """The kube-apiserver flags a release other than the pinned one needs on top of ours (empty for
+    the pinned version)."""
+    return []

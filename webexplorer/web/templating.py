@@ -41,6 +41,7 @@ from webexplorer.web.assets import static_url
 from webexplorer.web.csrf import csrf_token
 from webexplorer.web.factsview import ticks
 from webexplorer.web.pagecache import CachedContent, PageCache
+from webexplorer.web.releaseview import VIEWING, release_links
 from webexplorer.web.state import app_state
 from webexplorer.web.urls import TEMPLATE_GLOBALS
 
@@ -110,6 +111,9 @@ def _base_context(request: Request) -> dict[str, Any]:
         "signout_csrf": csrf_token(request) if visitor is not None and visitor.signed_in else "",
         # the header's cluster picker (--contexts): this page in every context a visitor may switch to
         "context_links": app_state(request).contexts.links(request.scope),
+        # the header's release picker: this page as each embedded release served it (web/releaseview.py)
+        "release_links": release_links(app_state(request).releases, request.scope),
+        "release_view": VIEWING.get(),
     }
 
 
@@ -143,6 +147,7 @@ _NOBODY: dict[str, object] = {
     "history_key": "",
     "signout_csrf": "",
     "context_links": [],
+    "release_links": [],
 }
 
 
@@ -238,7 +243,12 @@ def _parent_of(template: str) -> str | None:
 
 
 def _nobody(request: Request) -> dict[str, Any]:
-    return {"request": request, "explorer": _explorer_or_none(request), **_NOBODY}
+    return {
+        "request": request,
+        "explorer": _explorer_or_none(request),
+        "release_view": VIEWING.get(),
+        **_NOBODY,
+    }
 
 
 def _render_nobody(request: Request, template: str, context: dict[str, Any]) -> str:

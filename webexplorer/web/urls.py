@@ -35,7 +35,26 @@ CORE_SEGMENT = "core"
 #: ``/ctx/<name>`` while a request of another kubeconfig context renders (set by ``web/contexts.py``)
 URL_PREFIX: contextvars.ContextVar[str] = contextvars.ContextVar("webexplorer_url_prefix", default="")
 
+#: ``/release/v1.31.14`` while a page of an embedded release renders (set by ``web/releaseview.py``);
+#: only the browsing pages a release view serves carry it (:func:`_in_release`)
+RELEASE_PREFIX: contextvars.ContextVar[str] = contextvars.ContextVar("webexplorer_release_prefix", default="")
+
 P = ParamSpec("P")
+
+
+def release_prefix(label: str) -> str:
+    """``/release/v1.31.14``: the prefix of a page as an embedded release served it."""
+    return f"/release/{_q(label)}"
+
+
+def _in_release(build: Callable[P, str]) -> Callable[P, str]:
+    """``build``'s page URL, in the embedded release the current request shows (if it shows one)."""
+
+    @functools.wraps(build)
+    def built(*args: P.args, **kwargs: P.kwargs) -> str:
+        return RELEASE_PREFIX.get() + build(*args, **kwargs)
+
+    return built
 
 
 def _in_context(build: Callable[P, str]) -> Callable[P, str]:
@@ -72,6 +91,7 @@ def url_home() -> str:
 
 
 @_in_context
+@_in_release
 def url_group(group: str) -> str:
     """``/g/apps``; the core group is ``/g/core``."""
     return f"/g/{_qg(group)}"
@@ -92,6 +112,7 @@ def url_for_resource(r: Resource) -> str:
 
 
 @_in_context
+@_in_release
 def url_operation(group: str, version: str, operation_id: str) -> str:
     return f"/op/{_qg(group)}/{_q(version)}/{_q(operation_id)}"
 
@@ -104,6 +125,7 @@ def url_for_operation(op: Operation, group: str, version: str) -> str:
 
 
 @_in_context
+@_in_release
 def url_schema(group: str, version: str, name: str, path: str = "") -> str:
     """A kind (``Deployment``) or definition (``io.k8s.api.core.v1.PodSpec``), opened at ``path``.
 
@@ -161,6 +183,19 @@ def url_search_live() -> str:
 def url_diff() -> str:
     """The API diff page (``?old=&new=`` are its form's fields)."""
     return "/diff"
+
+
+@_in_context
+def url_upgrade(target: str = "") -> str:
+    """The upgrade check of the live cluster against an embedded release (``?target=v1.31.14``)."""
+    return f"/upgrade?target={quote(target, safe='')}" if target else "/upgrade"
+
+
+def url_in_release(label: str, url: str) -> str:
+    """``url`` (built here, so under the current context's prefix) as release ``label`` served it."""
+    context = URL_PREFIX.get()
+    below = url[len(context) :] if url.startswith(context) else url
+    return context + release_prefix(label) + below.removeprefix(RELEASE_PREFIX.get())
 
 
 @_in_context
@@ -305,6 +340,8 @@ TEMPLATE_GLOBALS = {
     "url_search": url_search,
     "url_search_live": url_search_live,
     "url_diff": url_diff,
+    "url_upgrade": url_upgrade,
+    "url_in_release": url_in_release,
     "url_pod": url_pod,
     "url_signin": url_signin,
     "url_signout": url_signout,
