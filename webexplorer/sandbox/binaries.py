@@ -98,15 +98,14 @@ def _duration(seconds: float) -> str:
 
 
 @contextlib.contextmanager
-def _build_lock(root: Path, log: Log, name: str = "build.lock") -> Iterator[None]:
-    """Hold an exclusive ``flock`` on the cache for the duration of a build.
+def build_lock(root: Path, log: Log, name: str = "build") -> Iterator[None]:
+    """Hold an exclusive ``flock`` on the cache (``<root>/<name>.lock``) for the duration of a build.
 
     ``flock`` is released by the kernel when the holder dies, so a killed build never leaves a stale lock.
-    ``name`` lets an older release's build take its own lock, so it neither waits for nor blocks the
-    pinned version's build.
+    Builds of different scratch modules take different names so they need not wait for each other.
     """
     root.mkdir(parents=True, exist_ok=True)
-    with (root / name).open("a") as handle:
+    with (root / f"{name}.lock").open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -157,16 +156,22 @@ def _last_error_line(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def _run_go(args: Sequence[str], *, cwd: Path, log_file: Path, log: Log, what: str) -> str:
+def _run_go(
+    args: Sequence[str], *, cwd: Path, log_file: Path, log: Log, what: str, cgo: str | None = None
+) -> str:
     """Run one ``go`` command, appending its output to ``log_file``; return that output.
 
-    Long steps print a heartbeat every minute so nobody mistakes a cold build for a hang.
+    Long steps print a heartbeat every minute so nobody mistakes a cold build for a hang. ``cgo`` sets
+    ``CGO_ENABLED`` when given.
     """
     with log_file.open("a") as sink:
         sink.write(f"\n$ {' '.join(args)}\n")
         sink.flush()
         start_offset = sink.tell()
-        process = subprocess.Popen(list(args), cwd=cwd, env=_go_env(), stdout=sink, stderr=subprocess.STDOUT)
+        env = _go_env()
+        if cgo is not None:
+            env["CGO_ENABLED"] = cgo
+        process = subprocess.Popen(list(args), cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
         started = time.monotonic()
         next_beat = started + _HEARTBEAT_SECONDS
         try:
@@ -302,48 +307,80 @@ def _build_kubernetes(
     log(f"built {', '.join(commands)} in {_duration(time.monotonic() - started)}")
 
 
-def _build_etcd(root: Path, log: Log) -> None:
+@dataclass(frozen=True)
+class GoCommands:
+    """Commands built from one Go module that needs no ``replace`` directives (etcd, containerd, helm)."""
+
+    label: str  # for messages and the scratch directory, e.g. "etcd v3.6.16"
+    module: str
+    version: str  # without the leading "v"
+    packages: tuple[str, ...]  # main packages; each binary is named after its last path element
+    hint: str  # the cold-build time told to the user
+    ldflags: str = "-s -w"
+    tags: str = ""
+    cgo: bool = True
+    #: The binaries' file names, when not the packages' last path elements (a module root "…/v3").
+    binaries: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The binaries' file names."""
+        return self.binaries or tuple(package.rstrip("/").rsplit("/", 1)[-1] for package in self.packages)
+
+
+def build_go_commands(root: Path, spec: GoCommands, target_dir: Path, log: Log) -> None:
+    """Build ``spec``'s commands in a scratch module that requires its module, into ``target_dir``.
+
+    The caller holds a :func:`build_lock`. Each binary is moved into place with an atomic rename.
+    """
     go = _go()
-    scratch = root / "build" / f"etcd-v{ETCD_VERSION}"
+    scratch = root / "build" / spec.label.replace(" ", "-")
     scratch.mkdir(parents=True, exist_ok=True)
     log_file = scratch / "build.log"
     log_file.write_text("")
     log(
-        f"building etcd v{ETCD_VERSION} from the Go module proxy; the first time takes "
-        f"{_COLD_BUILD_HINT['etcd']}; log: {log_file}"
+        f"building {', '.join(spec.names)} ({spec.label}) from the Go module proxy; the first time takes "
+        f"{spec.hint}; log: {log_file}"
     )
     started = time.monotonic()
-    package = "go.etcd.io/etcd/server/v3"  # its module root is etcd's `main` package
     (scratch / "go.mod").write_text(
-        f"module webexplorer.local/sandbox-etcd\n\ngo 1.26.0\n\nrequire {package} v{ETCD_VERSION}\n"
+        f"module webexplorer.local/sandbox-{spec.names[0]}\n\ngo 1.26.0\n\n"
+        f"require {spec.module} v{spec.version}\n"
     )
     (scratch / "go.sum").unlink(missing_ok=True)
-    (scratch / "tools.go").write_text(_tools_go([package]))
+    (scratch / "tools.go").write_text(_tools_go(spec.packages))
     _run_go(
-        [go, "get", f"{package}@v{ETCD_VERSION}"],
+        [go, "get", *(f"{package}@v{spec.version}" for package in spec.packages)],
         cwd=scratch,
         log_file=log_file,
         log=log,
-        what=f"downloading etcd v{ETCD_VERSION} from the Go module proxy",
+        what=f"downloading {spec.label} from the Go module proxy",
     )
-    with tempfile.TemporaryDirectory(prefix=".tmp-etcd-", dir=root) as out:
-        _run_go(
-            [
-                go,
-                "build",
-                "-ldflags",
-                f"-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=v{ETCD_VERSION}",
-                "-o",
-                str(Path(out) / "etcd"),
-                package,
-            ],
-            cwd=scratch,
-            log_file=log_file,
-            log=log,
-            what="compiling etcd",
-        )
-        _install(Path(out), etcd_dir(root), ["etcd"])
-    log(f"built etcd in {_duration(time.monotonic() - started)}")
+    tags = ["-tags", spec.tags] if spec.tags else []
+    with tempfile.TemporaryDirectory(prefix=f".tmp-{spec.names[0]}-", dir=root) as out:
+        argv = [go, "build", *tags, "-ldflags", spec.ldflags, "-o", out + "/", *spec.packages]
+        if len(spec.packages) == 1:
+            argv[-2] = str(Path(out) / spec.names[0])
+        env_cgo = None if spec.cgo else "0"
+        _run_go(argv, cwd=scratch, log_file=log_file, log=log, what=f"compiling {spec.label}", cgo=env_cgo)
+        _install(Path(out), target_dir, spec.names)
+    log(f"built {', '.join(spec.names)} in {_duration(time.monotonic() - started)}")
+
+
+def _etcd_spec() -> GoCommands:
+    return GoCommands(
+        label=f"etcd v{ETCD_VERSION}",
+        module="go.etcd.io/etcd/server/v3",
+        version=ETCD_VERSION,
+        packages=("go.etcd.io/etcd/server/v3",),  # its module root is etcd's `main` package
+        hint=_COLD_BUILD_HINT["etcd"],
+        ldflags=f"-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=v{ETCD_VERSION}",
+        binaries=("etcd",),
+    )
+
+
+def _build_etcd(root: Path, log: Log) -> None:
+    build_go_commands(root, _etcd_spec(), etcd_dir(root), log)
 
 
 def _envtest_assets(log: Log) -> Path | None:
@@ -369,7 +406,7 @@ def ensure_apiserver(version: str, log: Log = print, *, root: Path | None = None
     root = root or cache_root()
     target = kubernetes_dir(root, version) / "kube-apiserver"
     if not _executable(target):
-        with _build_lock(root, log, f"build-k8s-v{version}.lock"):
+        with build_lock(root, log, f"build-k8s-v{version}"):
             if not _executable(target):
                 _build_kubernetes(root, ["kube-apiserver"], log, version)
     return target
@@ -401,7 +438,7 @@ def ensure_binaries(log: Log = print, *, root: Path | None = None, use_envtest: 
     missing = [name for name in KUBERNETES_COMMANDS if not _executable(k8s / name)]
     etcd_missing = not _executable(etcd_dir(root) / "etcd")
     if missing or etcd_missing:
-        with _build_lock(root, log):
+        with build_lock(root, log):
             _clean_stale_temp(root)
             # Re-check under the lock: another process may have built them while we waited.
             missing = [name for name in KUBERNETES_COMMANDS if not _executable(k8s / name)]
@@ -430,7 +467,7 @@ def _with_envtest_assets(assets: Path, root: Path, log: Log) -> Binaries:
             break
     if kcm is None:
         try:
-            with _build_lock(root, log):
+            with build_lock(root, log):
                 _clean_stale_temp(root)
                 target = kubernetes_dir(root) / "kube-controller-manager"
                 if not _executable(target):
