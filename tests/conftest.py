@@ -2,6 +2,7 @@
 process with a real Chromium (tests/fixtures/server.py)."""
 
 from tests.fixtures.cluster import *  # noqa: F403
+from tests.fixtures.node import *  # noqa: F403
 from tests.fixtures.server import *  # noqa: F403
 
 

@@ -79,12 +79,22 @@ def test_search_deploy_finds_deployment(page: Page, explorer: ExplorerProcess, a
     expect(first).to_be_focused()
     page.keyboard.press("Enter")
     expect(page).to_have_url(explorer.url + "/g/apps/v1/deployments")
-    # and without the live list: the plain form
+    # and without the live list: the plain form (once the fields index, built in the background, is ready:
+    # on a loaded machine that can take longer than the steps above)
+    _wait_for_fields_index(explorer)
     page.locator("#q").fill("replicas")
     page.locator("#q").press("Enter")
     expect(page).to_have_url(explorer.url + "/search?q=replicas")
     expect(page.locator("#hits-fields")).to_contain_text("spec.replicas")
     assert problems == [], problems
+
+
+def _wait_for_fields_index(explorer: ExplorerProcess, timeout: float = 120.0) -> None:
+    """Until the explorer's search no longer says its fields index is being built (bounded)."""
+    deadline = time.monotonic() + timeout
+    while "fields index building" in httpx.get(f"{explorer.url}/search?q=replicas", timeout=30).text:
+        assert time.monotonic() < deadline, "the fields index was not built in time"
+        time.sleep(0.5)
 
 
 def test_field_deep_link_opens_at_the_field(

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import logging
 import secrets
@@ -23,7 +22,7 @@ import httpx
 import pytest
 
 from tests.fixtures.cluster import ServiceAccount
-from tests.tryout_helpers import CSRF, SAME_ORIGIN, explorer_app, text_of
+from tests.tryout_helpers import CSRF, SAME_ORIGIN, basic, explorer_app, text_of
 from webexplorer.app import create_app
 from webexplorer.sandbox.controlplane import ControlPlane
 from webexplorer.sandbox.kubectl_proxy import KubectlProxy
@@ -149,10 +148,6 @@ def test_sealed_sign_in_expires_when_idle() -> None:
     assert TokenSealer("x" * 32, 60).open(value, 1030.0) is None  # another key
     assert sealer.open(value[:-2], 1030.0) is None  # cut
     assert sealer.open("%%%", 1030.0) is None
-
-
-def basic(password: str) -> str:
-    return "Basic " + base64.b64encode(f"proxy:{password}".encode()).decode()
 
 
 async def test_impersonation_through_the_trusted_proxy_only(

@@ -4,6 +4,7 @@ server's audit log as the witness of what was (not) sent."""
 
 from __future__ import annotations
 
+import base64
 import html as html_lib
 import json
 import re
@@ -78,6 +79,11 @@ async def explorer_app(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost", timeout=30) as client:
             yield ExplorerClient(client)
+
+
+def basic(password: str) -> str:
+    """The Authorization header of the trusted authenticating proxy (``--trusted-proxy-secret``)."""
+    return "Basic " + base64.b64encode(f"proxy:{password}".encode()).decode()
 
 
 def audit_count(control_plane: ControlPlane, needle: str) -> int:

@@ -37,7 +37,8 @@ from starlette.requests import Request
 
 from webexplorer.catalog import Operation
 from webexplorer.cluster import ClusterError, Connection, UnauthorizedError
-from webexplorer.cluster.reviews import ResourceAttributes, access_review
+from webexplorer.cluster.grants import Denial, denial
+from webexplorer.cluster.reviews import AccessDecision, ResourceAttributes, access_review
 from webexplorer.cluster.whoami import WhoAmI, whoami_explained
 from webexplorer.explorer import Explorer
 from webexplorer.lru import LRU
@@ -109,7 +110,9 @@ class Identities:
         #: visitors' token connections and when each was last used, least recently used first
         self._tokens: LRU[str, tuple[Connection, float]] = LRU()
         self._whoami: LRU[str, tuple[WhoAmI, float]] = LRU(MAX_WHOAMI)
-        self._access: LRU[tuple[str, ResourceAttributes], tuple[str | None, float]] = LRU(MAX_ACCESS_ANSWERS)
+        self._access: LRU[tuple[str, ResourceAttributes], tuple[AccessDecision | None, float]] = LRU(
+            MAX_ACCESS_ANSWERS
+        )
         self._closing: list[Connection] = []
         if settings.identity == "token" and not settings.secret_key:
             log.warning(
@@ -308,9 +311,10 @@ class Identities:
         self._whoami.put(key, (who, now))
         return who
 
-    async def denied(self, visitor: Visitor, op: Operation, values: dict[str, str]) -> str | None:
-        """Why this visitor may not perform ``op`` with these path values (SelfSubjectAccessReview),
-        or None when allowed or unknown (an unanswered review never greys a button out)."""
+    async def denied(self, visitor: Visitor, op: Operation, values: dict[str, str]) -> Denial | None:
+        """Why this visitor may not perform ``op`` with these path values (SelfSubjectAccessReview) and
+        what would grant it, or None when allowed or unknown (an unanswered review never greys a button
+        out)."""
         if visitor.connection is None or op.target is None or not op.target.resource:
             return None
         verb = _verb(op)
@@ -324,15 +328,29 @@ class Identities:
             subresource=target.subresource or "",
             namespace=values.get("p.namespace", "") if target.namespaced else "",
         )
+        return await self.refused(visitor, attributes)
+
+    async def refused(self, visitor: Visitor, attributes: ResourceAttributes) -> Denial | None:
+        """The denial of one question for this visitor, or None when allowed or unanswered."""
+        decision = await self.decision(visitor, attributes)
+        if decision is None or decision.allowed:
+            return None
+        who = await self.whoami(visitor)  # who was refused, for the binding
+        return denial(decision, attributes, who.identity.username if who and who.identity else "")
+
+    async def decision(self, visitor: Visitor, attributes: ResourceAttributes) -> AccessDecision | None:
+        """One ``SelfSubjectAccessReview`` for this visitor, trusted for REVIEW_TTL; None when there is
+        no connection or no usable answer."""
+        if visitor.connection is None:
+            return None
         cache_key = (visitor.key, attributes)
         now = time.monotonic()
         found = self._access.get(cache_key)
         if found is not None and now - found[1] <= REVIEW_TTL:
             return found[0]
         decision = await access_review(visitor.connection, attributes)
-        reason = None if decision is None else decision.refusal(attributes)
-        self._access.put(cache_key, (reason, now))
-        return reason
+        self._access.put(cache_key, (decision, now))
+        return decision
 
 
 def _verb(op: Operation) -> str | None:

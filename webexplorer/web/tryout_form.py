@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webexplorer.catalog import Catalog, CatalogError, Operation, Parameter, Resource
+from webexplorer.cluster.grants import Denial
 from webexplorer.explorer import Explorer
 from webexplorer.tryout import plan as planning
 from webexplorer.tryout.bodies import dump_json, dump_yaml
@@ -78,7 +79,7 @@ class FormView:
     read_only: bool
     values: dict[str, str] = field(default_factory=dict)
     #: why this visitor's identity may not send it (SelfSubjectAccessReview): Send is greyed out
-    denied: str | None = None
+    denied: Denial | None = None
     #: ``disabled`` because the visitor has not signed in (``--identity token``)
     sign_in: bool = False
     #: why the starting body may still be refused (rules the explorer cannot check), shown beside it

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from webexplorer.tryout.answer import AnswerView
 from webexplorer.tryout.commands import Commands
 from webexplorer.tryout.conflicts import ConflictView
+from webexplorer.tryout.history import HistoryEntry
 from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm
 from webexplorer.tryout.share import prefill
 from webexplorer.web.forms import Fields, PostedForm
@@ -40,6 +41,8 @@ class Sent:
     plan: PlannedRequest
     commands: Commands
     share_url: str
+    #: its line in the visitor's history (app.js keeps it in the browser; tryout/history.py)
+    history: HistoryEntry
 
 
 @dataclass(frozen=True, slots=True)

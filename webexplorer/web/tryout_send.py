@@ -26,6 +26,7 @@ from webexplorer.tryout.answer import AnswerView, present
 from webexplorer.tryout.bodies import MAX_BODY_BYTES
 from webexplorer.tryout.commands import Target, commands
 from webexplorer.tryout.conflicts import conflict_view
+from webexplorer.tryout.history import history_entry
 from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm, query_params
 from webexplorer.tryout.share import form_from_fields, share_query
 from webexplorer.web import urls
@@ -89,7 +90,7 @@ def _sent(tried: TriedOperation, tryform: TryForm, planned: PlannedRequest, conn
     share = tried.action + "?" + share_query(tryform)
     authenticated = connection.mode != "server"
     cmds = commands(planned, connection.server_url, _target(tried, tryform), authenticated=authenticated)
-    return Sent(tryform, planned, cmds, share)
+    return Sent(tryform, planned, cmds, share, history_entry(tried.op, tryform, planned, tried.action))
 
 
 def _target(tried: TriedOperation, tryform: TryForm) -> Target:
