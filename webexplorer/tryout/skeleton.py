@@ -121,7 +121,7 @@ class _Builder:
             for path in self.unmatched
         ]
         for path, rule, message in self.rules:
-            if _present(value, path) and "oldSelf" not in rule:
+            if _present(value, path):
                 where = f"at {path}" if path else "on the object"
                 out.append(f"A rule the explorer cannot check applies {where}: {message or rule}")
         return tuple(dict.fromkeys(out))
@@ -151,8 +151,8 @@ class _Builder:
             if alternative and all(k in props for k in alternative):
                 wanted += [k for k in alternative if k not in wanted]
                 break
-        for rule, message in facts.rules:
-            self.rules.append((path, rule, message))
+        for rule in facts.rules:
+            self.rules.append((path, rule.rule, rule.message or rule.message_expression))
         out: dict[str, Any] = {}
         for key in wanted:
             prop = props.get(key)
