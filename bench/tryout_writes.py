@@ -3,9 +3,10 @@ add, each against the request a person would otherwise send themselves.
 
     python -m bench.tryout_writes [--requests 200] [--quick]
 
-1. **Starting bodies**: the time to derive the starting body of every creatable kind the cluster serves
-   (schema walk, constraint values, the server-rule data), in process, from the explorer's own catalog
-   code over the embedded snapshot — the cost a create form pays once per page.
+1. **Starting bodies**: the time to derive the starting body of every creatable kind (schema walk,
+   constraint values, the server-rule data), and the full one (every optional field as a comment, its
+   schema facts read cold), in process, from the explorer's own catalog code over the embedded
+   snapshot — the cost a create form pays once per page.
 2. **The body check** (validation as you type): one check of a Deployment body through the explorer
    (``POST …/check``, the debounced htmx post of the editor, answered with the findings fragment) against
    the same Strict dry-run POST sent directly with httpx. Alternating; the figure is the difference of
@@ -29,6 +30,8 @@ from bench._common import Result, Target, bench_main, progress, running_explorer
 from webexplorer.catalog import CatalogError, build_catalog
 from webexplorer.catalog.snapshot import SnapshotSource, embedded_snapshot_path
 from webexplorer.sandbox.controlplane import ControlPlane
+from webexplorer.tryout import nodefacts
+from webexplorer.tryout.fullbody import full_body
 from webexplorer.tryout.skeleton import skeleton
 
 CHECK_ADDED_MS = 5.0
@@ -60,8 +63,9 @@ def deployment(name: str) -> dict[str, object]:
     }
 
 
-async def skeleton_times() -> list[float]:
-    """Seconds to derive each creatable kind's starting body (the snapshot's kinds, one pass warm)."""
+async def skeleton_times() -> tuple[list[float], list[float]]:
+    """Seconds to derive each creatable kind's minimal and full starting body (the snapshot's kinds;
+    the facts cache emptied first, so the full bodies are read cold, as after a start)."""
     catalog = await build_catalog(SnapshotSource(embedded_snapshot_path()), openapi="v3")
     kinds = [r for r in catalog.resources() if "create" in r.verbs]
     found = []
@@ -70,19 +74,24 @@ async def skeleton_times() -> list[float]:
             found.append((r, *(await catalog.kind_definition(r.kind))))
         except CatalogError:  # a kind without a schema has no starting body to time
             continue
-    times = []
+    nodefacts.clear_cache()
+    minimal: list[float] = []
+    full: list[float] = []
     for r, schemas, definition in found:
         started = time.perf_counter()
-        skeleton(schemas, definition, r.kind, namespace="default" if r.namespaced else None)
-        times.append(time.perf_counter() - started)
-    return times
+        start = skeleton(schemas, definition, r.kind, namespace="default" if r.namespaced else None)
+        minimal.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        full_body(schemas, definition, start.value)
+        full.append(time.perf_counter() - started)
+    return minimal, full
 
 
 def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
     count = 5 if opts.quick else opts.requests
     progress("starting bodies of every creatable kind")
-    body_times = asyncio.run(skeleton_times())
-    bodies = summary(body_times)
+    body_times, full_times = asyncio.run(skeleton_times())
+    bodies, fulls = summary(body_times), summary(full_times)
     body_text = yaml.safe_dump(deployment(NAME + "-new"), sort_keys=False)
     with cp.client() as admin:
         admin.delete(f"{DEPLOYMENTS}/{NAME}")
@@ -167,6 +176,15 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
         ],
     )
     total_ms = sum(body_times) * 1000
+    rows.insert(
+        1,
+        [
+            "full starting body, one kind (cold)",
+            fulls["n"],
+            f"{fulls['median'] * 1000:.2f}",
+            f"{fulls['p99'] * 1000:.2f}",
+        ],
+    )
     body_p50 = bodies["median"] * 1000
     return Result(
         tables=[(["what", "n", "p50 ms", "p99 ms"], rows)],
@@ -179,6 +197,9 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
             ),
             Target("starting bodies of every creatable kind", f"{total_ms:.0f} ms", "—", None),
             Target(
+                "full starting body of one kind (cold), p50", f"{fulls['median'] * 1000:.1f} ms", "—", None
+            ),
+            Target(
                 "body check added at p50",
                 f"{check_added:.2f} ms",
                 f"≤ {CHECK_ADDED_MS:g} ms",
@@ -186,7 +207,7 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
             ),
             Target("Preview changes added at p50", f"{preview_added:.2f} ms", "—", None),
         ],
-        data={"starting_bodies": bodies, "starting_bodies_total_ms": total_ms, **stats},
+        data={"starting_bodies": bodies, "full_bodies": fulls, "starting_bodies_total_ms": total_ms, **stats},
     )
 
 

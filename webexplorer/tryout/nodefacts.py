@@ -50,8 +50,34 @@ class NodeFacts:
     preserve_unknown: bool = False
 
 
+#: facts already read, by the schema node's identity (the node is kept with them, so its id cannot be
+#: reused while cached): the full body reads thousands of nodes, the same ones on every page. Bare
+#: ``{"$ref"}`` nodes are not kept (callers build them for a root, a new one each time); the bound keeps
+#: what old schema sets the entries hold on to small.
+_CACHE: dict[int, tuple[Mapping[str, Any], SchemaSet, NodeFacts]] = {}
+CACHE_SIZE = 20_000
+
+
 def facts_of(schemas: SchemaSet, schema: Mapping[str, Any]) -> NodeFacts:
     """The facts of ``schema`` (a property's schema, or a ``$ref`` to a definition)."""
+    hit = _CACHE.get(id(schema))
+    if hit is not None and hit[0] is schema and hit[1] is schemas:
+        return hit[2]
+    facts = _read(schemas, schema)
+    if len(schema) == 1 and "$ref" in schema:
+        return facts
+    if len(_CACHE) >= CACHE_SIZE:
+        del _CACHE[next(iter(_CACHE))]
+    _CACHE[id(schema)] = (schema, schemas, facts)
+    return facts
+
+
+def clear_cache() -> None:
+    """Forget every cached node (a benchmark's cold start)."""
+    _CACHE.clear()
+
+
+def _read(schemas: SchemaSet, schema: Mapping[str, Any]) -> NodeFacts:
     resolved, name, _ = schemas.resolve(schema)
     read = read_facts(schemas.merged(schema), schemas.merged, default_is_noise=True)
     typ, child = schemas.type_of(schema)
