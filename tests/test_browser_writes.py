@@ -69,6 +69,10 @@ def test_check_while_typing_then_preview_a_replica_change(
     expect(findings).to_contain_text("spec.replicas")
     expect(findings).to_contain_text("line 6")
     expect(findings).to_contain_text("greater than or equal to 0")
+    # "line 6" beside the finding selects that line of the editor
+    findings.locator(".tryout-goto-line").first.click()
+    selected = body.evaluate("(el) => el.value.slice(el.selectionStart, el.selectionEnd)")
+    assert selected == "  replicas: -1", selected
 
     # fix it by typing: "-1" selected and replaced by 30 typed characters, one key every 40 ms
     checks.clear()
