@@ -100,7 +100,7 @@ def crds(control_plane: ControlPlane, admin_client: httpx.Client) -> Iterator[No
     try:
         yield
     finally:
-        _kubectl(control_plane, "delete", "--ignore-not-found", "--wait=false")
+        _kubectl(control_plane, "delete", "--ignore-not-found", "--wait=true", "--timeout=90s")
 
 
 def _creates(ops: Any) -> Iterator[Operation]:
