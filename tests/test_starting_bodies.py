@@ -83,7 +83,11 @@ def crds(control_plane: ControlPlane, admin_client: httpx.Client) -> Iterator[No
     while True:
         items = admin_client.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions").json()["items"]
         ours = [
-            c for c in items if c["spec"]["group"].endswith(("gateway.networking.k8s.io", "cert-manager.io"))
+            c
+            for c in items
+            if c["spec"]["group"].endswith(
+                ("gateway.networking.k8s.io", "gateway.networking.x-k8s.io", "cert-manager.io")
+            )
         ]
         established = [
             c
