@@ -290,6 +290,11 @@ def _known() -> dict[str, Any]:
     return {k: v for k, v in loaded.items() if isinstance(k, str) and not k.startswith("_")}
 
 
+def known_kinds() -> tuple[str, ...]:
+    """The kinds the server-rule data has entries for (``Kind.group``; a version-specific entry once)."""
+    return tuple(dict.fromkeys(key.split("@")[0] for key in _known()))
+
+
 def known_rules(gvk: GVK) -> dict[str, Any]:
     """The fields the API server requires of ``gvk`` beyond its schema (``Kind.group``, then the
     version-specific ``Kind.group@version``, merged in that order); empty for kinds it has none for."""
