@@ -54,7 +54,7 @@ _NOT_FACTS = frozenset(
 )
 _DEPTH = 6  # items of items of ... ; real schemas nest lists of maps two or three deep
 _IMMUTABLE_TEXT = re.compile(
-    r"[^.]*\b(?:cannot be updated|cannot be changed|is immutable|are immutable|immutable once set)\b[^.]*\.?",
+    r"\b(?:cannot be updated|cannot be changed|is immutable|are immutable|immutable once set)\b",
     re.IGNORECASE,
 )
 _DEPRECATED_TEXT = re.compile(r"(?:^|\s)deprecated\b[:.,]?", re.IGNORECASE)
@@ -439,12 +439,11 @@ def _hints(f: _Facts, description: str) -> tuple[bool, bool]:
     """ "Cannot be updated"/"immutable" and "Deprecated" in the description: (immutable, deprecated)."""
     immutable = _IMMUTABLE_TEXT.search(description)
     if immutable:
-        f.add(
-            "immutable",
-            "immutable: the description says it cannot be changed",
-            immutable.group(0).strip(),
-            "description",
-        )
+        # the sentence that says so (a plain search: a pattern spanning the sentence backtracks badly)
+        start = description.rfind(".", 0, immutable.start()) + 1
+        end = description.find(".", immutable.end())
+        sentence = description[start : end + 1 if end != -1 else len(description)].strip()
+        f.add("immutable", "immutable: the description says it cannot be changed", sentence, "description")
     deprecated = _DEPRECATED_TEXT.search(description[:300])
     if deprecated:
         f.add("deprecated", "deprecated", description[:200].strip(), "description")
