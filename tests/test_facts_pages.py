@@ -96,3 +96,11 @@ async def test_bad_views_are_clear_errors(
 ) -> None:
     r = await client.get(url)
     assert r.status_code == status and says in r.text and "Traceback" not in r.text
+
+
+async def test_search_finds_fields_by_their_facts(app: FastAPI, client: httpx.AsyncClient) -> None:
+    await app.state.webexplorer.explorer.store.wait_index()
+    r = await client.get("/search", params={"q": "immutable"})
+    assert r.text.count("found by its facts") >= 20  # "Cannot be updated." in built-in descriptions
+    merge = await client.get("/search", params={"q": "list-map-keys"})
+    assert "found by its facts" in merge.text

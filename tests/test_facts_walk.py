@@ -13,6 +13,7 @@ on its page with its exact value. The counts per fact kind are written to
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import html
 import json
@@ -301,3 +302,19 @@ async def test_every_fact_of_every_field_is_on_the_pages(
     assert not not_shown, f"{len(not_shown)} of {listed} sampled facts not on their page:\n" + "\n".join(
         not_shown[:20]
     )
+
+
+async def test_search_finds_cel_words_and_keywords(
+    control_plane: ControlPlane, installed_crds: InstalledCRDs
+) -> None:
+    settings = Settings(kubeconfig=str(control_plane.kubeconfig), mode="kubeconfig")
+    async with asgi_explorer(settings) as client:
+        queries = (("oldSelf", "spec.mode"), ("pattern", "spec.name"), ("stage cannot change", "spec.stage"))
+        for query, path in queries:
+            found = ""
+            for _ in range(120):  # the fields index builds in the background after start-up
+                found = (await client.get("/search", params={"q": query})).text
+                if "fields index building" not in found and "not built yet" not in found:
+                    break
+                await asyncio.sleep(0.5)
+            assert f'href="/schema/facts.webexplorer.test/v1/Widget/{path}#{path}"' in found, query

@@ -574,3 +574,41 @@ def _below(raw: object, resolve: Resolve, scope: str, depth: int) -> SchemaFacts
     return read_facts(
         resolve(raw), resolve, description="", default_is_noise=noise, scope=scope, _depth=depth + 1
     )
+
+
+#: schema keys whose presence a search for facts finds by name ("pattern", "maxlength", "oneof"...)
+_SEARCHABLE = (
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+    "enum",
+    "default",
+    "nullable",
+    "oneOf",
+    "anyOf",
+    "not",
+)
+
+
+def search_terms(schema: Mapping[str, Any], description: str = "") -> str:
+    """A field's facts as one lowercase line for search: the constraint keywords it has, "immutable",
+    "deprecated", "int-or-string", "preserve-unknown-fields"..., and the text of its CEL rules and
+    messages (so ``oldSelf`` finds transition rules). Much cheaper than :func:`read_facts`: the search
+    index builds it for every field of every kind."""
+    terms = [k for k in _SEARCHABLE if k in schema]
+    terms += [k.removeprefix("x-kubernetes-") for k in _KNOWN if k in schema]
+    rules = read_rules(schema.get("x-kubernetes-validations"))
+    if any(r.immutable for r in rules) or _IMMUTABLE_TEXT.search(description):
+        terms.append("immutable")
+    if _DEPRECATED_TEXT.search(description[:300]):
+        terms.append("deprecated")
+    for r in rules:
+        terms += [r.rule, r.message, r.message_expression]
+    return " ".join(t for t in terms if t).lower().replace("\n", " ")
