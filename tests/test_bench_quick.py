@@ -13,7 +13,17 @@ from types import ModuleType
 import httpx
 import pytest
 
-from bench import browser, cold_start, connections, history, large_cluster, render, soak, tryout_overhead
+from bench import (
+    browser,
+    cold_start,
+    connections,
+    history,
+    large_cluster,
+    render,
+    schema_facts,
+    soak,
+    tryout_overhead,
+)
 from bench._common import options, report
 from webexplorer.sandbox.controlplane import ControlPlane
 
@@ -24,7 +34,17 @@ def plane(own_control_plane: ControlPlane) -> ControlPlane:
 
 
 # In this order: the plain-cluster ones first, then those that add CRDs, the soak (API server restart) last.
-BENCHMARKS = [cold_start, render, tryout_overhead, connections, history, browser, large_cluster, soak]
+BENCHMARKS = [
+    cold_start,
+    render,
+    tryout_overhead,
+    connections,
+    history,
+    browser,
+    schema_facts,
+    large_cluster,
+    soak,
+]
 
 
 @pytest.mark.parametrize("module", BENCHMARKS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
