@@ -23,6 +23,7 @@ from bench import (
     schema_facts,
     soak,
     tryout_overhead,
+    tryout_writes,
 )
 from bench._common import options, report
 from webexplorer.sandbox.controlplane import ControlPlane
@@ -42,6 +43,7 @@ BENCHMARKS = [
     history,
     browser,
     schema_facts,
+    tryout_writes,
     large_cluster,
     soak,
 ]

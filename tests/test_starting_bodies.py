@@ -4,9 +4,10 @@ For each create operation the cluster serves (built-ins, plus the Gateway API an
 ``../shared/crds`` installed here), the test opens the form the way a visitor does, takes the body
 from its editor and sends it, unchanged, to the API server as a server-side dry run with
 ``fieldValidation=Strict`` in the namespace the form names. A refusal fails the test unless the form
-says, beside the body, why the explorer could not derive an accepted one. The subresource creates
-that act on an existing object (a Pod's eviction and binding, a ServiceAccount's token) get that
-object first: a real create of the form's own starting body for it.
+says, beside the body, why the explorer could not derive an accepted one. The full starting body (every
+optional field as a comment) and the JSON one parse to the same body, so they are accepted too. The
+subresource creates that act on an existing object (a Pod's eviction and binding, a ServiceAccount's
+token) get that object first: a real create of the form's own starting body for it.
 
 The acceptance count per group is printed (``-s``) and written to
 ``test-artifacts/starting-bodies.json``.
@@ -142,6 +143,10 @@ async def test_every_create_starts_with_an_accepted_body(
                     ).raise_for_status()
                     parents_made.add(parent)
                 body, notes = await _form_body(client, group, version, op.operation_id)
+                # the full body with every comment removed, and the JSON one, are the same body
+                for style in ("full", "json"):
+                    other, _ = await _form_body(client, group, version, op.operation_id, style)
+                    assert other == body, f"{op.operation_id}: the {style} body is another body"
                 name = str((body.get("metadata") or {}).get("name", "example"))
                 path = op.path.replace("{namespace}", namespace).replace("{name}", name)
                 params = {"dryRun": "All", "fieldValidation": "Strict"}
@@ -171,10 +176,11 @@ async def test_every_create_starts_with_an_accepted_body(
 
 
 async def _form_body(
-    client: httpx.AsyncClient, group: str, version: str, op_id: str
+    client: httpx.AsyncClient, group: str, version: str, op_id: str, start: str = ""
 ) -> tuple[dict[str, Any], list[str]]:
-    """The body the visitor's form starts with (and the notes beside it), read from the page."""
-    page = await client.get(urls.url_try(group, version, op_id))
+    """The body the visitor's form starts with (and the notes beside it), read from the page;
+    ``start``: the full or JSON starting body instead of the minimal one."""
+    page = await client.get(urls.url_try(group, version, op_id), params={"start": start} if start else None)
     assert page.status_code == 200, page.text
     found = BODY.search(page.text)
     assert found is not None, f"{op_id}: no body editor"

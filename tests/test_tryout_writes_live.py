@@ -19,29 +19,20 @@ import httpx
 import pytest
 import yaml
 
-from tests.tryout_helpers import ExplorerClient, explorer_app, text_of, token_kubeconfig
+from bench.tryout_writes import deployment
+from tests.tryout_helpers import (
+    ExplorerClient,
+    apply_owned_configmap,
+    conflicting_apply,
+    explorer_app,
+    text_of,
+    token_kubeconfig,
+)
 from webexplorer.sandbox.controlplane import ControlPlane
 
 PATCH_OP = "patchAppsV1NamespacedDeployment"
 PUT_OP = "replaceAppsV1NamespacedDeployment"
 CREATE_OP = "createAppsV1NamespacedDeployment"
-
-
-def deployment(name: str, replicas: int = 1) -> dict[str, object]:
-    labels = {"app": name}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "a", "image": "registry.k8s.io/pause:3.10"}]},
-            },
-        },
-    }
 
 
 @pytest.fixture
@@ -216,3 +207,78 @@ async def test_check_offline_is_local(tmp_path: Path) -> None:
         assert 'data-checked-by="local"' in r.text
         assert "line 6" in text_of(r.text, "tryout-check-findings") and "spec.replicaz" in r.text
         assert "snapshot" in text_of(r.text, "tryout-check-offline")
+        # the three starting bodies, offline too
+        page = await client.get(f"/try/apps/v1/{CREATE_OP}")
+        assert 'id="tryout-start-full"' in page.text and 'id="tryout-start-json"' in page.text
+        full = html.unescape((await client.get(f"/try/apps/v1/{CREATE_OP}", params={"start": "full"})).text)
+        assert "  # replicas: 0  # integer, format: int32" in full
+        as_json = html.unescape(
+            (await client.get(f"/try/apps/v1/{CREATE_OP}", params={"start": "json"})).text
+        )
+        assert '"apiVersion": "apps/v1"' in as_json
+
+
+CM_APPLY = "patchCoreV1NamespacedConfigMap"
+CM_PUT = "replaceCoreV1NamespacedConfigMap"
+
+
+async def test_apply_conflict_table_then_forced(
+    control_plane: ControlPlane, admin_client: httpx.Client, namespace: str
+) -> None:
+    cm = f"/api/v1/namespaces/{namespace}/configmaps"
+    apply_owned_configmap(admin_client, namespace, "owned", "first-owner")
+    async with explorer_app(control_plane.kubeconfig, allow_writes=True) as ex:
+        fields = conflicting_apply(namespace, "owned")
+        r = await ex.send(CM_APPLY, fields, htmx=True)
+        assert "409" in text_of(r.text, "tryout-code")
+        table = text_of(r.text, "tryout-conflicts")
+        assert ".data.a" in table and "first-owner" in table
+        command = text_of(r.text, "tryout-force-kubectl")
+        assert "kubectl apply --server-side" in command and "--force-conflicts" in command
+        assert admin_client.get(f"{cm}/owned").json()["data"]["a"] == "1"
+        # the second step: the same fields with force=true
+        forced = await ex.send(CM_APPLY, [*fields.items(), ("q.force", "true")], htmx=True)
+        assert "200 OK" in text_of(forced.text, "tryout-code"), forced.text
+        assert admin_client.get(f"{cm}/owned").json()["data"]["a"] == "2"
+
+        # a replace of a stale read: offered the live object again
+        live = admin_client.get(f"{cm}/owned").json()
+        admin_client.patch(
+            f"{cm}/owned", json={"data": {"b": "x"}}, headers={"Content-Type": "application/merge-patch+json"}
+        ).raise_for_status()
+        put = {"p.namespace": namespace, "p.name": "owned", "body": yaml.safe_dump(live), "dry_run": "on"}
+        r = await ex.send(CM_PUT, put, htmx=True)
+        assert "409" in text_of(r.text, "tryout-code")
+        link = re.search(r'<a href="([^"]+)" id="tryout-reload-live">', r.text)
+        assert link is not None, r.text
+        reloaded = await ex.client.get(html.unescape(link.group(1)))
+        assert "b: x" in html.unescape(reloaded.text)
+
+
+async def test_a_read_object_offered_as_a_new_body_and_to_edit(
+    control_plane: ControlPlane, admin_client: httpx.Client, namespace: str
+) -> None:
+    apply_owned_configmap(admin_client, namespace, "source", "first-owner")
+    async with explorer_app(control_plane.kubeconfig) as ex:
+        r = await ex.send(
+            "readCoreV1NamespacedConfigMap", {"p.namespace": namespace, "p.name": "source"}, htmx=True
+        )
+        links = dict(re.findall(r'<a class="tryout-reuse" href="([^"]+)" id="([^"]+)">', r.text))
+        by_id = {v: html.unescape(k) for k, v in links.items()}
+        assert set(by_id) == {"tryout-reuse-new", "tryout-reuse-edit"}
+        assert "createCoreV1NamespacedConfigMap" in by_id["tryout-reuse-new"]
+        assert "replaceCoreV1NamespacedConfigMap" in by_id["tryout-reuse-edit"]
+        new_form = (await ex.client.get(by_id["tryout-reuse-new"])).text
+        editor = re.search(r'<textarea id="try-body"[^>]*>(.*?)</textarea>', new_form, re.S)
+        assert editor is not None
+        body = html.unescape(editor.group(1))
+        value = yaml.safe_load(body)
+        assert set(value["metadata"]) == {"name", "namespace"}  # uid, resourceVersion, managedFields… gone
+        assert "status" not in value
+        # the new body, renamed, is accepted as it stands
+        value["metadata"]["name"] = "copy"
+        fields = {"p.namespace": namespace, "q.fieldValidation": "Strict", "body": yaml.safe_dump(value)}
+        created = await ex.send("createCoreV1NamespacedConfigMap", fields, htmx=True)
+        assert "201" in text_of(created.text, "tryout-code")
+        edit_form = html.unescape((await ex.client.get(by_id["tryout-reuse-edit"])).text)
+        assert "resourceVersion" in edit_form and "managedFields" not in edit_form

@@ -8,9 +8,12 @@ import re
 from typing import Any
 
 import pytest
+import yaml
 
-from webexplorer.catalog import GVK, SchemaSet
+from webexplorer.catalog import GVK, CatalogError, SchemaSet, build_catalog
+from webexplorer.catalog.snapshot import SnapshotSource, embedded_snapshot_path
 from webexplorer.tryout.bodycheck import field_of_message, locate, unknown_fields
+from webexplorer.tryout.fullbody import full_body
 from webexplorer.tryout.preview import preview
 from webexplorer.tryout.regex_example import example_matching
 from webexplorer.tryout.skeleton import known_rules, skeleton
@@ -146,3 +149,31 @@ def test_locate_follows_the_server_field_path() -> None:
 def test_unknown_fields_against_the_schema() -> None:
     body = {"apiVersion": "ex.io/v1", "kind": "Thing", "spec": {"name": "a", "nmae": "b", "a": {"y": 1}}}
     assert unknown_fields(SCHEMAS, "ex.Thing", body) == ["spec.a.y", "spec.nmae"]
+
+
+def test_full_body_comments_every_optional_field_and_parses_to_the_minimal_one() -> None:
+    start = skeleton(SCHEMAS, "ex.Thing", GVK("ex.io", "v1", "Thing"), namespace="ns")
+    text = full_body(SCHEMAS, "ex.Thing", start.value)
+    assert yaml.safe_load(text) == start.value
+    lines = text.splitlines()
+    assert '  # optional: ""  # string' in lines
+    assert "  a: {}  # Object" in lines and '    # x: ""  # string' in lines
+    assert any(line.startswith("  name: ") and "pattern: ^[a-z]+-[0-9]+$" in line for line in lines)
+    assert any(line.startswith("  count: 3  # integer, required, minimum: 3, maximum: 5") for line in lines)
+    assert "  mode: Fast  # string, required, enum: Fast, Slow" in lines
+
+
+async def test_full_body_of_every_snapshot_kind_is_its_minimal_body() -> None:
+    catalog = await build_catalog(SnapshotSource(embedded_snapshot_path()), openapi="v3")
+    checked = 0
+    for r in catalog.resources():
+        if "create" not in r.verbs:
+            continue
+        try:
+            schemas, definition = await catalog.kind_definition(r.kind)
+        except CatalogError:
+            continue
+        start = skeleton(schemas, definition, r.kind, namespace="ns" if r.namespaced else None)
+        assert yaml.safe_load(full_body(schemas, definition, start.value)) == start.value, r.kind
+        checked += 1
+    assert checked > 50

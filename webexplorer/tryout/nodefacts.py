@@ -1,11 +1,11 @@
-"""The constraint keywords of one schema node, typed: what the starting-body generator must satisfy.
+"""One schema node as the starting-body generator reads it: its structure, and its constraints.
 
-STOPGAP — replace with ``webexplorer.catalog.fieldfacts`` (issue #12) once it is on main. This reader
-is deliberately tiny: it only reads the raw keywords :class:`~webexplorer.catalog.SchemaSet` keeps
-(``pattern``, lengths, bounds, item and property counts, ``enum``, ``default``, ``format``,
-``required``, ``oneOf``/``anyOf`` alternatives, ``x-kubernetes-validations``) off the node as resolved
-(``$ref`` and ``allOf: [{$ref}]`` wrappers followed, the wrapper's own keys winning). Nothing here
-decides a value; :mod:`.skeleton` does.
+The constraints — ``pattern``, lengths, bounds, item and property counts, ``enum``, ``default``,
+``format``, ``required``, ``oneOf``/``anyOf`` alternatives, CEL rules — are read by
+:func:`webexplorer.catalog.fieldfacts.read_facts`, the one reader of schema constraints (the schema
+pages list the same facts); this module only adds what a generator walks by (the type, the schema
+holding the child fields, the definition name) and flattens the facts to the few attributes
+:mod:`.skeleton`, :mod:`.fullbody` and :mod:`.bodycheck` use. Nothing here decides a value.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from webexplorer.catalog import SchemaSet, TypeInfo
+from webexplorer.catalog.celrules import CelRule
+from webexplorer.catalog.fieldfacts import read_facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,69 +45,68 @@ class NodeFacts:
     required: tuple[str, ...] = ()
     #: the ``required`` lists of ``oneOf``/``anyOf`` members: one must hold
     alternatives: tuple[tuple[str, ...], ...] = ()
-    #: CEL rules (``x-kubernetes-validations``): (rule, message)
-    rules: tuple[tuple[str, str], ...] = ()
+    #: CEL rules (``x-kubernetes-validations``) that apply on create (not those comparing with ``oldSelf``)
+    rules: tuple[CelRule, ...] = ()
     preserve_unknown: bool = False
+
+
+#: facts already read, by the schema node's identity (the node is kept with them, so its id cannot be
+#: reused while cached): the full body reads thousands of nodes, the same ones on every page. Bare
+#: ``{"$ref"}`` nodes are not kept (callers build them for a root, a new one each time); the bound keeps
+#: what old schema sets the entries hold on to small.
+_CACHE: dict[int, tuple[Mapping[str, Any], SchemaSet, NodeFacts]] = {}
+CACHE_SIZE = 20_000
 
 
 def facts_of(schemas: SchemaSet, schema: Mapping[str, Any]) -> NodeFacts:
     """The facts of ``schema`` (a property's schema, or a ``$ref`` to a definition)."""
-    resolved, name, overrides = schemas.resolve(schema)
-    merged: dict[str, Any] = {
-        **resolved,
-        **overrides,
-        **{k: v for k, v in schema.items() if k not in ("$ref", "allOf")},
-    }
+    hit = _CACHE.get(id(schema))
+    if hit is not None and hit[0] is schema and hit[1] is schemas:
+        return hit[2]
+    facts = _read(schemas, schema)
+    if len(schema) == 1 and "$ref" in schema:
+        return facts
+    if len(_CACHE) >= CACHE_SIZE:
+        del _CACHE[next(iter(_CACHE))]
+    _CACHE[id(schema)] = (schema, schemas, facts)
+    return facts
+
+
+def clear_cache() -> None:
+    """Forget every cached node (a benchmark's cold start)."""
+    _CACHE.clear()
+
+
+def _read(schemas: SchemaSet, schema: Mapping[str, Any]) -> NodeFacts:
+    resolved, name, _ = schemas.resolve(schema)
+    read = read_facts(schemas.merged(schema), schemas.merged, default_is_noise=True)
     typ, child = schemas.type_of(schema)
     return NodeFacts(
         type=typ,
         child_schema=child,
         raw=resolved,
         ref=name,
-        pattern=_str(merged.get("pattern")),
-        min_length=_int(merged.get("minLength")),
-        max_length=_int(merged.get("maxLength")),
-        minimum=_num(merged.get("minimum")),
-        maximum=_num(merged.get("maximum")),
-        exclusive_minimum=merged.get("exclusiveMinimum") is True,
-        exclusive_maximum=merged.get("exclusiveMaximum") is True,
-        min_items=_int(merged.get("minItems")),
-        max_items=_int(merged.get("maxItems")),
-        min_properties=_int(merged.get("minProperties")),
-        enum=tuple(merged["enum"]) if isinstance(merged.get("enum"), list) else (),
-        default=merged.get("default"),
-        format=_str(merged.get("format")) or "",
-        required=_names(merged.get("required")),
+        pattern=read.pattern,
+        min_length=read.min_length,
+        max_length=read.max_length,
+        minimum=_float(read.minimum),
+        maximum=_float(read.maximum),
+        exclusive_minimum=read.exclusive_minimum,
+        exclusive_maximum=read.exclusive_maximum,
+        min_items=read.min_items,
+        max_items=read.max_items,
+        min_properties=read.min_properties,
+        enum=read.enum,
+        default=read.default if read.has_default else None,
+        format=read.format,
+        required=read.required,
         alternatives=tuple(
-            _names(m.get("required"))
-            for key in ("oneOf", "anyOf")
-            for m in _list(merged.get(key))
-            if isinstance(m, Mapping)
+            names for a in read.alternatives if a.kind in ("oneOf", "anyOf") for names in a.required_sets
         ),
-        rules=tuple(
-            (str(r.get("rule", "")), str(r.get("message", "") or r.get("messageExpression", "")))
-            for r in _list(merged.get("x-kubernetes-validations"))
-            if isinstance(r, Mapping)
-        ),
-        preserve_unknown=merged.get("x-kubernetes-preserve-unknown-fields") is True,
+        rules=tuple(r for r in read.rules if not r.transition),
+        preserve_unknown=read.preserve_unknown_fields,
     )
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _names(value: Any) -> tuple[str, ...]:
-    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+def _float(value: float | None) -> float | None:
+    return float(value) if value is not None else None

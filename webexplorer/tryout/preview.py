@@ -3,7 +3,8 @@
 The server's dry-run answer is the object as it would be stored — defaulting, mutating webhooks and
 admission included — so the diff is the server's, not a client-side guess. Both sides are cleaned the
 way ``kubectl diff`` cleans them: ``metadata.managedFields``, ``resourceVersion``, ``generation`` and
-``creationTimestamp`` move on every write (or are only set on a real one), so they are noise here. The
+``creationTimestamp`` move on every write (or are only set on a real one), so they are noise here, and
+so is ``status`` unless the write is to the ``/status`` subresource. The
 rest is a unified diff of the two YAML texts, typed per line for colouring.
 """
 
@@ -46,20 +47,23 @@ class Preview:
         return not self.lines
 
 
-def clean(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """``obj`` without the metadata every write moves; ``status`` stays (a write to ``/status``
-    changes it)."""
-    out = dict(obj)
+def clean(obj: Mapping[str, Any], *, keep_status: bool = False) -> dict[str, Any]:
+    """``obj`` without the metadata every write moves, and without ``status`` unless the write is to
+    ``/status``: a write to the object itself leaves status alone, and the controllers that do change it
+    would only show up as noise between the dry run and the read of the live object."""
+    out = {k: v for k, v in obj.items() if keep_status or k != "status"}
     meta = out.get("metadata")
     if isinstance(meta, Mapping):
         out["metadata"] = {k: v for k, v in meta.items() if k not in NOISE}
     return out
 
 
-def preview(live: Mapping[str, Any] | None, after: Mapping[str, Any]) -> Preview:
+def preview(
+    live: Mapping[str, Any] | None, after: Mapping[str, Any], *, keep_status: bool = False
+) -> Preview:
     """The diff from ``live`` (None: the object does not exist) to ``after`` (the dry run's answer)."""
-    before_text = dump_yaml(clean(live)) if live is not None else ""
-    after_text = dump_yaml(clean(after))
+    before_text = dump_yaml(clean(live, keep_status=keep_status)) if live is not None else ""
+    after_text = dump_yaml(clean(after, keep_status=keep_status))
     if before_text == after_text:
         return Preview((), 0, 0)
     raw = difflib.unified_diff(

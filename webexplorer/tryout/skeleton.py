@@ -121,7 +121,7 @@ class _Builder:
             for path in self.unmatched
         ]
         for path, rule, message in self.rules:
-            if _present(value, path) and "oldSelf" not in rule:
+            if _present(value, path):
                 where = f"at {path}" if path else "on the object"
                 out.append(f"A rule the explorer cannot check applies {where}: {message or rule}")
         return tuple(dict.fromkeys(out))
@@ -151,8 +151,8 @@ class _Builder:
             if alternative and all(k in props for k in alternative):
                 wanted += [k for k in alternative if k not in wanted]
                 break
-        for rule, message in facts.rules:
-            self.rules.append((path, rule, message))
+        for rule in facts.rules:
+            self.rules.append((path, rule.rule, rule.message or rule.message_expression))
         out: dict[str, Any] = {}
         for key in wanted:
             prop = props.get(key)
@@ -304,6 +304,46 @@ def known_rules(gvk: GVK) -> dict[str, Any]:
     # or the YAML the editor shows would hold aliases
     copied: dict[str, Any] = orjson.loads(orjson.dumps(out))
     return copied
+
+
+#: metadata only the API server sets: a new object made from a live one starts without them
+SERVER_METADATA = (
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+    "selfLink",
+    "ownerReferences",
+)
+#: annotations written by clients and controllers for the object they keep, not for a copy
+SERVER_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision")
+#: spec fields the API server allocated for that object (a copy asking for the same IP is refused)
+ALLOCATED_SPEC = {"Service": ("clusterIP", "clusterIPs")}
+
+
+def as_new_body(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """A live object as the starting body of a new one: ``status``, the server-set metadata and
+    annotations, and the spec fields the server allocated for the original are left out."""
+    out = {k: v for k, v in obj.items() if k != "status"}
+    meta = out.get("metadata")
+    if isinstance(meta, Mapping):
+        kept = {k: v for k, v in meta.items() if k not in SERVER_METADATA}
+        notes = kept.get("annotations")
+        if isinstance(notes, Mapping):
+            left = {k: v for k, v in notes.items() if k not in SERVER_ANNOTATIONS}
+            if left:
+                kept["annotations"] = left
+            else:
+                kept.pop("annotations")
+        out["metadata"] = kept
+    spec = out.get("spec")
+    allocated = ALLOCATED_SPEC.get(str(out.get("kind", "")), ())
+    if isinstance(spec, Mapping) and allocated:
+        out["spec"] = {k: v for k, v in spec.items() if k not in allocated}
+    return out
 
 
 def strip_live_object(obj: Mapping[str, Any]) -> dict[str, Any]:

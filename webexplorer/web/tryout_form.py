@@ -15,7 +15,8 @@ from webexplorer.catalog import Catalog, CatalogError, Operation, Parameter, Res
 from webexplorer.cluster.grants import Denial
 from webexplorer.explorer import Explorer
 from webexplorer.tryout import plan as planning
-from webexplorer.tryout.bodies import dump_yaml
+from webexplorer.tryout.bodies import dump_json, dump_yaml
+from webexplorer.tryout.fullbody import full_body
 from webexplorer.tryout.skeleton import skeleton
 from webexplorer.web.urls import url_try
 
@@ -91,6 +92,15 @@ class FormView:
     @property
     def lists(self) -> bool:
         return self.op.action == "list"
+
+    @property
+    def offers_starts(self) -> bool:
+        """The body is a starting body from the schema (a create or replace), offered in three styles."""
+        return self.has_body and self.op.method in ("POST", "PUT") and not self.values.get("body")
+
+    def start_url(self, style: str) -> str:
+        """The form again, starting from the ``minimal``, ``full`` or ``json`` body."""
+        return f"{self.action}?start={style}"
 
     @property
     def load_live_url(self) -> str:
@@ -231,4 +241,9 @@ async def _starting_body(
     if op.method == "PATCH":  # server-side apply: the identifying fields are what is required
         schemas = definition = None
     start = skeleton(schemas, definition, gvk, name=name, namespace=namespace)
+    style = values.get("start", "")
+    if style == "json":
+        return dump_json(start.value) + "\n", start.notes
+    if style == "full" and schemas is not None and definition is not None:
+        return full_body(schemas, definition, start.value), start.notes
     return dump_yaml(start.value), start.notes

@@ -40,7 +40,13 @@ def wants_preview(method: str, fields: dict[str, str]) -> bool:
 
 
 async def preview_of(
-    connection: Connection, planned: PlannedRequest, status: int, answer: Any, *, can_write: bool
+    connection: Connection,
+    planned: PlannedRequest,
+    status: int,
+    answer: Any,
+    *,
+    can_write: bool,
+    keep_status: bool = False,
 ) -> PreviewView:
     """The diff from the live object to the dry run's ``answer`` (a refused dry run has none)."""
     if not 200 <= status < 300 or not isinstance(answer, dict):
@@ -53,11 +59,12 @@ async def preview_of(
     except ClusterError as exc:
         return PreviewView(None, f"The live object could not be read: {exc}")
     if reply.status == 404:
-        return PreviewView(preview(None, answer), can_write=can_write)
+        return PreviewView(preview(None, answer, keep_status=keep_status), can_write=can_write)
     if reply.status != 200:
         return PreviewView(None, f"Reading the live object answered {reply.status} {reply.reason}.")
     live = orjson.loads(reply.body)
-    return PreviewView(preview(live if isinstance(live, dict) else None, answer), can_write=can_write)
+    diff = preview(live if isinstance(live, dict) else None, answer, keep_status=keep_status)
+    return PreviewView(diff, can_write=can_write)
 
 
 def _object_path(planned: PlannedRequest, answer: dict[str, Any]) -> str | None:

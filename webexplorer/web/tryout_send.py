@@ -15,6 +15,7 @@ import json
 import logging
 from dataclasses import replace
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -24,6 +25,7 @@ from webexplorer.tryout import plan as planning
 from webexplorer.tryout.answer import AnswerView, present
 from webexplorer.tryout.bodies import MAX_BODY_BYTES
 from webexplorer.tryout.commands import Target, commands
+from webexplorer.tryout.conflicts import conflict_view
 from webexplorer.tryout.history import history_entry
 from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm, query_params
 from webexplorer.tryout.share import form_from_fields, share_query
@@ -35,6 +37,7 @@ from webexplorer.web.state import app_state
 from webexplorer.web.tryout_page import Tried, TriedOperation, is_htmx
 from webexplorer.web.tryout_preview import preview_of, wants_preview
 from webexplorer.web.tryout_result import Answered, Sent, TryResult, refused, respond
+from webexplorer.web.tryout_reuse import reuse_links
 from webexplorer.web.tryout_views import LATER_VIEWS, explain_target, explained
 from webexplorer.web.visitors import identities_of, visitor_of
 
@@ -143,8 +146,24 @@ async def _send_once(
     shown = None
     if wants_preview(tried.op.method, posted.as_dict()):
         can_write = app_state(request).explorer.settings.allow_writes
-        shown = await preview_of(connection, planned, reply.status, answer.value, can_write=can_write)
-    result = TryResult(tried.action, csrf_token(request), sent=sent, answered=answered, preview=shown)
+        to_status = tried.op.target is not None and tried.op.target.subresource == "status"
+        shown = await preview_of(
+            connection, planned, reply.status, answer.value, can_write=can_write, keep_status=to_status
+        )
+    conflict = conflict_view(planned, reply.status, answer.status_info, _target(tried, sent.form))
+    reload_url = ""
+    if conflict is not None and conflict.stale:
+        path_fields = [(k, v) for k, v in posted.fields if k.startswith("p.")]
+        reload_url = f"{tried.action}?{urlencode([('load_live', '1'), *path_fields])}"
+    result = TryResult(
+        tried.action,
+        csrf_token(request),
+        sent=sent,
+        answered=answered,
+        preview=shown,
+        conflict=conflict,
+        reload_url=reload_url,
+    )
     return await respond(request, tried, posted, result, reply.status)
 
 
@@ -172,6 +191,7 @@ async def _answered(
         explain_url=explain_url,
         next_fields=_resubmit(fields, drop=("q.continue", "confirm")),
         confirm_fields=_resubmit(fields, drop=("confirm", "dry_run", "preview")),
+        reuse=await reuse_links(tried.catalog, tried.op, answer.value),
     )
 
 
