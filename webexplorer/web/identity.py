@@ -43,7 +43,7 @@ from webexplorer.cluster.whoami import WhoAmI, whoami_explained
 from webexplorer.explorer import Explorer
 from webexplorer.lru import LRU
 from webexplorer.settings import Settings
-from webexplorer.web.contexts import current_explorer
+from webexplorer.web.contexts import CURRENT, current_explorer
 from webexplorer.web.lifecycle import ExplorerSlot
 from webexplorer.web.signin_cookie import SignIn, TokenSealer, cookie_value, set_signin_cookie
 
@@ -64,6 +64,14 @@ MAX_ACCESS_ANSWERS = 10_000
 MAX_TOKEN_BYTES = 16 * 1024
 #: the cache key of the explorer's own identity (``--identity service-account``)
 SERVICE_ACCOUNT_KEY = "service-account"
+
+
+def _in_context(key: str) -> str:
+    """The cache key of an identity in the kubeconfig context the request shows: another context's
+    "explorer's own identity" is another user on another cluster (its own credentials), so its
+    SelfSubjectReview and access answers are kept apart from the first context's."""
+    opened = CURRENT.get()
+    return key if opened is None else f"{key}@context:{opened.name}"
 
 
 def _same_identity(visitor: WhoAmI, own: WhoAmI | None) -> bool:
@@ -150,7 +158,7 @@ class Identities:
             found = self._impersonated(request, base)
             if found is not None:
                 return found
-        return Visitor("service-account", SERVICE_ACCOUNT_KEY, base)
+        return Visitor("service-account", _in_context(SERVICE_ACCOUNT_KEY), base)
 
     def _token_visitor(self, request: Request, base: Connection) -> Visitor:
         value = cookie_value(request)
@@ -212,7 +220,7 @@ class Identities:
         if not user:
             return None
         groups = tuple(dict.fromkeys(g.strip() for v in group_values for g in v.split(",") if g.strip()))
-        key = "impersonate:" + json.dumps([user, sorted(groups)])
+        key = _in_context("impersonate:" + json.dumps([user, sorted(groups)]))
         return Visitor("impersonate", key, base.with_impersonation(user, groups))
 
     def _trusted(self, request: Request, client: str) -> bool:
@@ -296,7 +304,7 @@ class Identities:
     async def _own_identity(self) -> WhoAmI | None:
         """The explorer's own identity (what a visitor's sign-in must not turn out to be)."""
         own = self.explorer.connection
-        return None if own is None else await self._cached_whoami(SERVICE_ACCOUNT_KEY, own)
+        return None if own is None else await self._cached_whoami(_in_context(SERVICE_ACCOUNT_KEY), own)
 
     async def _cached_whoami(self, key: str, connection: Connection) -> WhoAmI:
         """``SelfSubjectReview`` through ``connection``, trusted for REVIEW_TTL (bound tokens rotate)."""
