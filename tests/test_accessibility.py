@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.fixtures.cluster import ServiceAccount
@@ -267,3 +268,36 @@ def test_keyboard_only_search_kind_field_try_it_send_answer(
     tab_to(page, "#tryout-answer a, #tryout-answer input, #tryout-answer pre", journey)
     page.screenshot(path=str(artifacts_dir / "keyboard-answer.png"))
     (artifacts_dir / "keyboard-journey.json").write_text(json.dumps(journey, indent=1))
+
+
+def test_the_context_picker_open_has_no_violation(
+    browser: Browser,
+    explorer_factory: Callable[..., ExplorerProcess],
+    control_plane: ControlPlane,
+    service_account: Callable[..., ServiceAccount],
+    tmp_path: Path,
+) -> None:
+    """The header's cluster picker (--contexts), opened, in every scheme: two contexts of the test
+    cluster, the admin's and a service account's."""
+    account = service_account(namespace=f"a11y-{uuid.uuid4().hex[:6]}")
+    doc = yaml.safe_load(control_plane.kubeconfig.read_text())
+    single = yaml.safe_load(token_kubeconfig(control_plane, account.token, tmp_path / "sa").read_text())
+    doc["users"].append({"name": "sa", "user": single["users"][0]["user"]})
+    cluster = doc["clusters"][0]["name"]
+    doc["contexts"].append({"name": "team-a", "context": {"cluster": cluster, "user": "sa"}})
+    config = tmp_path / "kubeconfig"
+    config.write_text(yaml.safe_dump(doc))
+    explorer = explorer_factory(["--mode", "kubeconfig", "--kubeconfig", str(config), "--contexts", "*"])
+    failing: dict[str, list[str]] = {}
+    for scheme in SCHEMES:
+        context = _context(browser, scheme)
+        page = context.new_page()
+        page.goto(explorer.url + "/ctx/team-a/g/apps")
+        expect(page.locator("html")).to_have_attribute("data-enhanced", "")
+        page.click("#context-picker summary")
+        expect(page.locator("#context-picker a[aria-current=page]")).to_have_text("team-a")
+        violations = axe_violations(page)
+        if violations:
+            failing[scheme] = [f"{v['id']} ×{len(v['nodes'])}" for v in violations]
+        context.close()
+    assert failing == {}, json.dumps(failing, indent=1)
