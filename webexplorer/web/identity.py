@@ -323,19 +323,9 @@ class Identities:
         """Why this visitor may not perform ``op`` with these path values (SelfSubjectAccessReview) and
         what would grant it, or None when allowed or unknown (an unanswered review never greys a button
         out)."""
-        if visitor.connection is None or op.target is None or not op.target.resource:
+        attributes = access_attributes(op, values)
+        if visitor.connection is None or attributes is None:
             return None
-        verb = _verb(op)
-        if verb is None:
-            return None
-        target = op.target
-        attributes = ResourceAttributes(
-            verb=verb,
-            group=target.group,
-            resource=target.resource or "",
-            subresource=target.subresource or "",
-            namespace=values.get("p.namespace", "") if target.namespaced else "",
-        )
         return await self.refused(visitor, attributes)
 
     async def refused(self, visitor: Visitor, attributes: ResourceAttributes) -> Denial | None:
@@ -359,6 +349,22 @@ class Identities:
         decision = await access_review(visitor.connection, attributes)
         self._access.put(cache_key, (decision, now))
         return decision
+
+
+def access_attributes(op: Operation, values: dict[str, str]) -> ResourceAttributes | None:
+    """The access question of ``op`` with these form values (``p.namespace``), or None for an operation
+    that is not about a resource (``/version``, non-resource paths)."""
+    target = op.target
+    verb = _verb(op)
+    if target is None or not target.resource or verb is None:
+        return None
+    return ResourceAttributes(
+        verb=verb,
+        group=target.group,
+        resource=target.resource,
+        subresource=target.subresource or "",
+        namespace=values.get("p.namespace", "") if target.namespaced else "",
+    )
 
 
 def _verb(op: Operation) -> str | None:

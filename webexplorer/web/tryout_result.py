@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from webexplorer.cluster.grants import Denial
 from webexplorer.tryout.answer import AnswerView
 from webexplorer.tryout.commands import Commands
 from webexplorer.tryout.history import HistoryEntry
@@ -75,6 +76,8 @@ class TryResult:
     no_answer: str | None = None
     watch: Watch | None = None
     answered: Answered | None = None
+    #: with a 403 answer: what the identity lacks and the smallest grant (SelfSubjectAccessReview)
+    denied: Denial | None = None
 
 
 def refused(request: Request, tried: TriedOperation, refusal: Refusal) -> Response:
