@@ -25,6 +25,7 @@ from bench import (
     tryout_overhead,
     tryout_writes,
 )
+from bench import browser, cold_start, comfort, connections, large_cluster, render, soak, tryout_overhead
 from bench._common import options, report
 from webexplorer.sandbox.controlplane import ControlPlane
 
@@ -47,6 +48,7 @@ BENCHMARKS = [
     large_cluster,
     soak,
 ]
+BENCHMARKS = [cold_start, render, tryout_overhead, comfort, connections, browser, large_cluster, soak]
 
 
 @pytest.mark.parametrize("module", BENCHMARKS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from webexplorer.cluster.grants import Denial
 from webexplorer.tryout.answer import AnswerView
 from webexplorer.tryout.commands import Commands
 from webexplorer.tryout.conflicts import ConflictView
@@ -86,6 +87,8 @@ class TryResult:
     conflict: ConflictView | None = None
     #: the form again with the live object in the editor (a replace refused as stale)
     reload_url: str = ""
+    #: with a 403 answer: what the identity lacks and the smallest grant (SelfSubjectAccessReview)
+    denied: Denial | None = None
 
 
 def refused(request: Request, tried: TriedOperation, refusal: Refusal) -> Response:

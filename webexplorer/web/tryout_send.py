@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from webexplorer.cluster import ClusterError, Connection
+from webexplorer.cluster.grants import Denial
 from webexplorer.tryout import plan as planning
 from webexplorer.tryout.answer import AnswerView, present
 from webexplorer.tryout.bodies import MAX_BODY_BYTES
@@ -33,6 +34,7 @@ from webexplorer.web import urls
 from webexplorer.web.answers import StoredAnswer
 from webexplorer.web.csrf import csrf_token, session_id
 from webexplorer.web.forms import FORM_OVERHEAD, Fields, FormCheck, PostedForm
+from webexplorer.web.identity import access_attributes
 from webexplorer.web.state import app_state
 from webexplorer.web.tryout_page import Tried, TriedOperation, is_htmx
 from webexplorer.web.tryout_preview import preview_of, wants_preview
@@ -155,6 +157,7 @@ async def _send_once(
     if conflict is not None and conflict.stale:
         path_fields = [(k, v) for k, v in posted.fields if k.startswith("p.")]
         reload_url = f"{tried.action}?{urlencode([('load_live', '1'), *path_fields])}"
+    denied = await _why_forbidden(request, tried, sent) if reply.status == 403 else None
     result = TryResult(
         tried.action,
         csrf_token(request),
@@ -163,6 +166,7 @@ async def _send_once(
         preview=shown,
         conflict=conflict,
         reload_url=reload_url,
+        denied=denied,
     )
     return await respond(request, tried, posted, result, reply.status)
 
@@ -193,6 +197,15 @@ async def _answered(
         confirm_fields=_resubmit(fields, drop=("confirm", "dry_run", "preview")),
         reuse=await reuse_links(tried.catalog, tried.op, answer.value),
     )
+
+
+async def _why_forbidden(request: Request, tried: TriedOperation, sent: Sent) -> Denial | None:
+    """After a 403: what the identity lacks for the request as sent, and the grant (the form's own
+    review was for the values it was opened with; the person may have changed the namespace since)."""
+    attributes = access_attributes(tried.op, {f"p.{k}": v for k, v in sent.form.path.items()})
+    if attributes is None:
+        return None
+    return await identities_of(request).refused(await visitor_of(request), attributes)
 
 
 def _resubmit(fields: Fields, drop: tuple[str, ...]) -> Fields:
