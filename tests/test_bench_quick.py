@@ -16,6 +16,7 @@ import pytest
 from bench import (
     browser,
     cold_start,
+    comfort,
     connections,
     history,
     large_cluster,
@@ -25,7 +26,6 @@ from bench import (
     tryout_overhead,
     tryout_writes,
 )
-from bench import browser, cold_start, comfort, connections, large_cluster, render, soak, tryout_overhead
 from bench._common import options, report
 from webexplorer.sandbox.controlplane import ControlPlane
 
@@ -40,6 +40,7 @@ BENCHMARKS = [
     cold_start,
     render,
     tryout_overhead,
+    comfort,
     connections,
     history,
     browser,
@@ -48,7 +49,6 @@ BENCHMARKS = [
     large_cluster,
     soak,
 ]
-BENCHMARKS = [cold_start, render, tryout_overhead, comfort, connections, browser, large_cluster, soak]
 
 
 @pytest.mark.parametrize("module", BENCHMARKS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
