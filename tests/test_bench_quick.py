@@ -13,7 +13,7 @@ from types import ModuleType
 import httpx
 import pytest
 
-from bench import browser, cold_start, connections, large_cluster, render, soak, tryout_overhead
+from bench import browser, cold_start, connections, large_cluster, render, soak, steady, tryout_overhead
 from bench._common import options, report
 from webexplorer.sandbox.controlplane import ControlPlane
 
@@ -23,8 +23,9 @@ def plane(own_control_plane: ControlPlane) -> ControlPlane:
     return own_control_plane
 
 
-# In this order: the plain-cluster ones first, then those that add CRDs, the soak (API server restart) last.
-BENCHMARKS = [cold_start, render, tryout_overhead, connections, browser, large_cluster, soak]
+# In this order: the plain-cluster ones first, then those that add CRDs, then those that restart the API
+# server (steady's outage, the soak).
+BENCHMARKS = [cold_start, render, tryout_overhead, connections, browser, large_cluster, steady, soak]
 
 
 @pytest.mark.parametrize("module", BENCHMARKS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
