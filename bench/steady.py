@@ -45,6 +45,8 @@ from webexplorer.sandbox.controlplane import ControlPlane
 
 MAX_PAGES = 150
 PER_FAMILY = 30
+#: pages no link reaches (a form's answers) and the raw documents a visitor reads
+EXTRA_PAGES = ["/search?q=pod", "/search?q=deploy", "/search?q=replicas"]
 RAW_DOCUMENTS = [
     "/raw/",
     "/raw/version",
@@ -74,9 +76,17 @@ class Sample:
     copy: bool = False  # a raw document served from the last good copy
 
 
+#: the page families of ``/g/...`` by depth
+_G_DEPTH = {1: "group", 2: "group-version", 3: "resource"}
+
+
 def family(path: str) -> str:
-    head = path.split("?", 1)[0].strip("/").split("/", 1)[0]
-    return head or "home"
+    """A page's family: ``home``, ``group``, ``group-version``, ``resource``, ``op``, ``schema``,
+    ``raw``, ``search``, ``diff``, ... (the first path segment, ``/g/`` split by depth)."""
+    segs = path.split("?", 1)[0].strip("/").split("/")
+    if segs[0] == "g":
+        return _G_DEPTH.get(len(segs) - 1, "resource")
+    return segs[0] or "home"
 
 
 def crawl(url: str, limit: int = MAX_PAGES, per_family: int = PER_FAMILY) -> list[str]:
@@ -261,7 +271,7 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
     log = workdir / "explorer.log"
     with running_explorer(base, log) as explorer:
         pages = crawl(explorer.url, 40 if opts.quick else MAX_PAGES, 8 if opts.quick else PER_FAMILY)
-        pages += [p for p in RAW_DOCUMENTS if p not in pages]
+        pages += [p for p in [*EXTRA_PAGES, *RAW_DOCUMENTS] if p not in pages]
         with httpx.Client(base_url=explorer.url, timeout=60) as client:
             for path in pages:  # every page once: what the explorer has seen before the run
                 client.get(path)
