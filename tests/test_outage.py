@@ -158,6 +158,11 @@ async def test_watches_recover_from_an_api_server_restart(
 
         await until(broken, "the watches to notice the API server is gone")
         assert store.last_error is not None
+
+        async def said_on_home() -> bool:
+            return "reconnecting: the API server does not answer now" in (await client.get("/")).text
+
+        await until(said_on_home, "the home page to say the watches reconnect")
     finally:
         plane.start_apiserver()
     await until(streaming, "the watches to stream again after the restart")

@@ -141,6 +141,10 @@ class CatalogStore:
         """How the store learns that the API changed, in one sentence for the home page."""
         if self.watching:
             what = " and ".join(w.what for w in self.watchers)
+            if self._watch_failing:
+                return (
+                    f"Watching {what}, reconnecting: the API server does not answer now ({self.last_error})"
+                )
             return f"Watching {what}: a change is seen at once, and nothing is asked while nothing changes."
         why = f" ({self.watch_problem})" if self.watch_problem else ""
         return f"Checking discovery every {self.refresh_interval:g} s{why}."
