@@ -23,6 +23,7 @@ from bench import (
     render,
     schema_facts,
     soak,
+    steady,
     tryout_overhead,
     tryout_writes,
 )
@@ -35,7 +36,8 @@ def plane(own_control_plane: ControlPlane) -> ControlPlane:
     return own_control_plane
 
 
-# In this order: the plain-cluster ones first, then those that add CRDs, the soak (API server restart) last.
+# In this order: the plain-cluster ones first, then those that add CRDs, then those that restart the API
+# server (steady's outage, the soak).
 BENCHMARKS = [
     cold_start,
     render,
@@ -47,6 +49,7 @@ BENCHMARKS = [
     schema_facts,
     tryout_writes,
     large_cluster,
+    steady,
     soak,
 ]
 
