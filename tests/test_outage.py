@@ -92,8 +92,9 @@ async def test_raw_documents_from_the_last_good_copy(
 
     metrics = (await client.get("/metrics")).text
     held = re.search(r"^webexplorer_document_copies_bytes ([0-9.e+]+)$", metrics, re.M)
-    assert held and float(held.group(1)) == explorer.copies.bytes > 0, metrics[-1500:]
-    print(f"copies held: {len(explorer.copies)} documents, {explorer.copies.bytes / 2**20:.1f} MiB")
+    copies = explorer.copies
+    assert copies is not None and held and float(held.group(1)) == copies.bytes > 0, metrics[-1500:]
+    print(f"copies held: {len(copies)} documents, {copies.bytes / 2**20:.1f} MiB")
 
     outage_started = time.time()
     plane.stop_apiserver(kill=True)
