@@ -180,7 +180,9 @@ class ImageBuilder:
             "--network",
             "host",  # the build stage's pip reaches the package registry like the host's does
             "--pull-never",
-            "--layers",
+            # no layer cache: buildah 1.28 reuses a cached COPY layer after the copied files changed
+            # (seen here: an edited module did not reach the image), so every build starts afresh
+            "--no-cache",
             "--tag",
             name,
         )
