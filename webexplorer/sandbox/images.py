@@ -36,6 +36,8 @@ BASE_IMAGE = "docker.io/library/python:3.11-slim"
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10.1"
 EXPLORER_IMAGE = "webexplorer.local/webexplorer:test"
 KUBECTL_IMAGE = f"webexplorer.local/kubectl:v{KUBERNETES_VERSION}"
+#: The repository whose Dockerfile is built (a source checkout: the image needs the Dockerfile next to it).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 _BASE_PACKAGES = (
     "python3",
@@ -209,6 +211,22 @@ class ImageBuilder:
             log_file=self.log_file,
         )
         return destination
+
+
+def build_node_images(kubectl: Path, out_dir: Path, log: Log = print) -> tuple[Path, ...]:
+    """Build the explorer's image from the repository's Dockerfile and the kubectl ambassador's image;
+    write both as archives in ``out_dir`` for :meth:`SandboxNode.start`."""
+    builder = ImageBuilder(log)
+    builder.ensure_base_image()
+    seconds = builder.build(EXPLORER_IMAGE, PROJECT_ROOT)
+    log(f"built {EXPLORER_IMAGE} from {PROJECT_ROOT / 'Dockerfile'} with buildah in {seconds:.0f}s")
+    seconds = builder.build_from_directory(KUBECTL_IMAGE, {"kubectl": kubectl}, kubectl_containerfile())
+    log(f"built {KUBECTL_IMAGE} in {seconds:.0f}s")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return tuple(
+        builder.archive(name, out_dir / f"{name.rsplit('/', 1)[-1].replace(':', '-')}.tar")
+        for name in (EXPLORER_IMAGE, KUBECTL_IMAGE)
+    )
 
 
 def kubectl_containerfile() -> str:
