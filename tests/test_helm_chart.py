@@ -18,8 +18,8 @@ import httpx
 import pytest
 import yaml
 
-from tests.fixtures.node import NAMESPACE, NodeCluster
-from tests.test_manifests import namespaces_for, render  # noqa: F401 (namespaces_for is a fixture)
+from tests.fixtures.node import NAMESPACE, NodeCluster, run_kubectl
+from tests.test_manifests import namespaces_for, render, rendered_docs  # noqa: F401 (a fixture)
 from webexplorer.sandbox.binaries import BuildError
 from webexplorer.sandbox.controlplane import ControlPlane
 from webexplorer.sandbox.images import EXPLORER_IMAGE
@@ -51,15 +51,7 @@ def helm() -> Path:
 
 def helm_template(helm: Path, values: list[str], namespace: str = NAMESPACE) -> list[dict[str, Any]]:
     sets = [arg for value in ["namespace.create=true", *values] for arg in ("--set", value)]
-    result = subprocess.run(
-        [str(helm), "template", "webexplorer", str(CHART), "--namespace", namespace, *sets],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    return rendered_docs([str(helm), "template", "webexplorer", str(CHART), "--namespace", namespace, *sets])
 
 
 def normalized(value: Any) -> Any:
@@ -124,20 +116,8 @@ def test_the_api_server_accepts_each_rendering(
 ) -> None:
     docs = helm_template(helm, values)
     namespaces_for(docs)
-    result = subprocess.run(
-        [
-            str(control_plane.kubectl),
-            f"--kubeconfig={control_plane.kubeconfig}",
-            "apply",
-            "--dry-run=server",
-            "-f",
-            "-",
-        ],
-        input=yaml.safe_dump_all(docs),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
+    result = run_kubectl(
+        control_plane, "apply", "--dry-run=server", "-f", "-", stdin=yaml.safe_dump_all(docs), check=False
     )
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr, result.stderr  # e.g. "would violate PodSecurity"

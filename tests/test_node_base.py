@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.fixtures.node import NAMESPACE, Deployed, NodeCluster, deploy
+from tests.fixtures.node import NAMESPACE, Deployed, NodeCluster, deploy, run_kubectl
 from tests.tryout_helpers import ExplorerClient, text_of
 from webexplorer.ports import wait_until
 from webexplorer.sandbox.images import EXPLORER_IMAGE, ImageBuilder
@@ -89,19 +89,8 @@ def test_runs_as_10001_with_a_read_only_root_under_restricted(base: Deployed) ->
         "metadata": {"name": "as-root", "namespace": NAMESPACE},
         "spec": {"containers": [{"name": "c", "image": EXPLORER_IMAGE, "securityContext": {"runAsUser": 0}}]},
     }
-    refused = subprocess.run(
-        [
-            str(cluster.plane.kubectl),
-            f"--kubeconfig={cluster.plane.kubeconfig}",
-            "create",
-            "--dry-run=server",
-            "-f",
-            "-",
-        ],
-        input=json.dumps(root_pod),
-        capture_output=True,
-        text=True,
-        check=False,
+    refused = run_kubectl(
+        cluster.plane, "create", "--dry-run=server", "-f", "-", stdin=json.dumps(root_pod), check=False
     )
     assert refused.returncode != 0 and 'violates PodSecurity "restricted:latest"' in refused.stderr
 

@@ -216,25 +216,21 @@ def run_build(args: argparse.Namespace) -> int:
         ("kube-controller-manager", binaries.kube_controller_manager),
         ("kubectl", binaries.kubectl),
     ]
-    if getattr(args, "node", False):
-        try:
+    try:
+        if getattr(args, "node", False):
             node = ensure_node_binaries(_out)
             ImageBuilder(_out).ensure_base_image()
-        except BuildError as exc:
-            _err(str(exc))
-            return 2
-        paths += [
-            ("containerd", node.containerd),
-            ("kubelet", node.kubelet),
-            ("kube-proxy", node.kube_proxy),
-            ("kube-scheduler", node.kube_scheduler),
-        ]
-    if getattr(args, "helm", False):
-        try:
+            paths += [
+                ("containerd", node.containerd),
+                ("kubelet", node.kubelet),
+                ("kube-proxy", node.kube_proxy),
+                ("kube-scheduler", node.kube_scheduler),
+            ]
+        if getattr(args, "helm", False):
             paths.append(("helm", ensure_helm(_out)))
-        except BuildError as exc:
-            _err(str(exc))
-            return 2
+    except BuildError as exc:
+        _err(str(exc))
+        return 2
     for name, path in paths:
         _out(f"{name:24} {path if path is not None else '(not available)'}")
     return 0
