@@ -16,7 +16,12 @@ from tests.test_manifests import render
 from webexplorer.sandbox.controlplane import ControlPlane
 from webexplorer.sandbox.images import EXPLORER_IMAGE, KUBECTL_IMAGE
 
-SOURCES = {"test/base": "base", "test/ambassador": "overlays/ambassador", "test/writes": "overlays/writes"}
+SOURCES = {
+    "test/base": "base",
+    "test/ambassador": "overlays/ambassador",
+    "test/writes": "overlays/writes",
+    "test/ingress": "overlays/ingress",
+}
 LOCAL_IMAGES = {EXPLORER_IMAGE, KUBECTL_IMAGE}
 SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 

@@ -3,6 +3,9 @@
 - ambassador: ``kubectl proxy`` runs as a native sidecar and holds the pod's token; the explorer's
   container has an empty directory where the token would be, and talks to the proxy only.
 - writes: try-it creates objects for real in ``webexplorer-playground`` and is refused (403) elsewhere.
+- ingress: no Ingress controller can be built here (see the closing note of issue 18), so the pod is
+  reached with port-forward and sent the Host headers a controller would pass on: the Ingress host and
+  the Service names are served, any other name is refused (the guard against DNS rebinding).
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ def ambassador(node_cluster: NodeCluster) -> Iterator[Deployed]:
 @pytest.fixture
 def writes(node_cluster: NodeCluster) -> Iterator[Deployed]:
     with deploy(node_cluster, "writes") as deployed:
+        yield deployed
+
+
+@pytest.fixture
+def ingress(node_cluster: NodeCluster) -> Iterator[Deployed]:
+    with deploy(node_cluster, "ingress") as deployed:
         yield deployed
 
 
@@ -89,3 +98,16 @@ async def test_writes_create_in_the_playground_and_nowhere_else(writes: Deployed
     stored = cluster.get("configmap", "-n", PLAYGROUND, name)
     assert stored["data"] == {"from": "e2e"}
     assert cluster.kubectl("-n", NAMESPACE, "get", "configmap", name, check=False).returncode != 0
+
+
+def test_ingress_overlay_serves_the_ingress_host_only(ingress: Deployed) -> None:
+    host = ingress.cluster.get("ingress", "-n", NAMESPACE, "webexplorer")["spec"]["rules"][0]["host"]
+    with ingress.cluster.port_forward("svc/webexplorer", 80) as url:
+        for allowed in (host, f"webexplorer.{NAMESPACE}.svc", "localhost"):
+            assert httpx.get(url + "/", headers={"Host": allowed}, timeout=30).status_code == 200, allowed
+        assert httpx.get(url + "/", headers={"Host": "rebound.example.net"}, timeout=30).status_code == 421
+        form = httpx.get(
+            url + "/try/core/v1/listCoreV1NamespacedConfigMap", headers={"Host": host}, timeout=30
+        )
+    cookies = form.headers.get_list("set-cookie")
+    assert cookies and all("Secure" in cookie for cookie in cookies), cookies  # TLS ends at the Ingress
