@@ -42,7 +42,7 @@ def explorer_url(base: Deployed) -> Iterator[str]:
 
 def test_the_image_is_the_dockerfiles(node_cluster: NodeCluster) -> None:
     """buildah built the repository's Dockerfile as is; the image runs as 10001 with no pip inside."""
-    inspect = ImageBuilder()._buildah("inspect", "--type", "image", EXPLORER_IMAGE)
+    inspect = ImageBuilder().buildah_argv("inspect", "--type", "image", EXPLORER_IMAGE)
     config = json.loads(subprocess.run(inspect, capture_output=True, text=True, check=True).stdout)
     docker = config["Docker"]["config"]
     assert docker["User"] == "10001:10001"

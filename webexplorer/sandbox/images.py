@@ -96,7 +96,7 @@ class ImageBuilder:
         self.dir = images_dir(self._root)
         self.log_file = self.dir / "build.log"
 
-    def _buildah(self, *args: str) -> list[str]:
+    def buildah_argv(self, *args: str) -> list[str]:
         storage = self.dir / "buildah"
         return [
             "buildah",
@@ -111,7 +111,7 @@ class ImageBuilder:
 
     def _has_image(self, name: str) -> bool:
         result = subprocess.run(
-            self._buildah("images", "--quiet", name), capture_output=True, text=True, check=False
+            self.buildah_argv("images", "--quiet", name), capture_output=True, text=True, check=False
         )
         return result.returncode == 0 and bool(result.stdout.strip())
 
@@ -149,11 +149,11 @@ class ImageBuilder:
             if self._has_image(BASE_IMAGE):
                 return
             rootfs = self.base_rootfs()
-            container = _run(self._buildah("from", "scratch"), "buildah from", log_file=self.log_file).strip()
+            container = _run(self.buildah_argv("from", "scratch"), "buildah from", log_file=self.log_file).strip()
             try:
-                _run(self._buildah("add", container, str(rootfs), "/"), "buildah add", log_file=self.log_file)
+                _run(self.buildah_argv("add", container, str(rootfs), "/"), "buildah add", log_file=self.log_file)
                 _run(
-                    self._buildah(
+                    self.buildah_argv(
                         "config",
                         "--env",
                         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -166,14 +166,14 @@ class ImageBuilder:
                     "buildah config",
                     log_file=self.log_file,
                 )
-                _run(self._buildah("commit", container, BASE_IMAGE), "buildah commit", log_file=self.log_file)
+                _run(self.buildah_argv("commit", container, BASE_IMAGE), "buildah commit", log_file=self.log_file)
             finally:
-                subprocess.run(self._buildah("rm", container), capture_output=True, check=False)
+                subprocess.run(self.buildah_argv("rm", container), capture_output=True, check=False)
 
     def build(self, name: str, context: Path, containerfile: Path | None = None) -> float:
         """``buildah build`` ``context`` (its Dockerfile, or ``containerfile``) as ``name``; the seconds."""
         started = time.monotonic()
-        argv = self._buildah(
+        argv = self.buildah_argv(
             "build",
             "--format",
             "docker",  # keeps the Dockerfile's HEALTHCHECK (OCI image configs have no such field)
@@ -206,7 +206,7 @@ class ImageBuilder:
         """Write image ``name`` as a docker-archive tarball (its RepoTags name it for ``ctr import``)."""
         destination.unlink(missing_ok=True)
         _run(
-            self._buildah("push", "--quiet", name, f"docker-archive:{destination}:{name}"),
+            self.buildah_argv("push", "--quiet", name, f"docker-archive:{destination}:{name}"),
             f"buildah push of {name}",
             log_file=self.log_file,
         )
