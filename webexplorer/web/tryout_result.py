@@ -19,6 +19,7 @@ from webexplorer.tryout.commands import Commands
 from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm
 from webexplorer.tryout.share import prefill
 from webexplorer.web.forms import Fields, PostedForm
+from webexplorer.web.snippet_tabs import Tab
 from webexplorer.web.templating import render
 from webexplorer.web.tryout_page import TriedOperation, is_htmx, page_context, visitor_form
 from webexplorer.web.tryout_views import Explained
@@ -37,6 +38,8 @@ class Sent:
     plan: PlannedRequest
     commands: Commands
     share_url: str
+    #: the commands and the client libraries' snippets, as the panel's tabs
+    tabs: tuple[Tab, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,13 +22,15 @@ from webexplorer.cluster import ClusterError, Connection
 from webexplorer.tryout import plan as planning
 from webexplorer.tryout.answer import AnswerView, present
 from webexplorer.tryout.bodies import MAX_BODY_BYTES
-from webexplorer.tryout.commands import Target, commands
+from webexplorer.tryout.clients import snippet
+from webexplorer.tryout.commands import commands, target_of
 from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm, query_params
 from webexplorer.tryout.share import form_from_fields, share_query
 from webexplorer.web import urls
 from webexplorer.web.answers import StoredAnswer
 from webexplorer.web.csrf import csrf_token, session_id
 from webexplorer.web.forms import FORM_OVERHEAD, Fields, FormCheck, PostedForm
+from webexplorer.web.snippet_tabs import tabs
 from webexplorer.web.state import app_state
 from webexplorer.web.tryout_page import Tried, TriedOperation, is_htmx
 from webexplorer.web.tryout_result import Answered, Sent, TryResult, refused, respond
@@ -80,20 +82,11 @@ def _policy(request: Request, connection: Connection | None) -> planning.Policy:
 def _sent(tried: TriedOperation, tryform: TryForm, planned: PlannedRequest, connection: Connection) -> Sent:
     share = tried.action + "?" + share_query(tryform)
     authenticated = connection.mode != "server"
-    cmds = commands(planned, connection.server_url, _target(tried, tryform), authenticated=authenticated)
-    return Sent(tryform, planned, cmds, share)
-
-
-def _target(tried: TriedOperation, tryform: TryForm) -> Target:
-    """What kubectl names: the operation's resource, and the namespace and name the form gave."""
-    t = tried.op.target
-    return Target(
-        resource=t.resource or "" if t else "",
-        group=t.group if t else "",
-        namespace=tryform.path.get("namespace", ""),
-        name=tryform.path.get("name", ""),
-        subresource=(t.subresource or "") if t else "",
+    cmds = commands(
+        planned, connection.server_url, target_of(tried.op, tryform.path), authenticated=authenticated
     )
+    codes = snippet.for_plan(tried.catalog, tried.op, planned, dict(tryform.path))
+    return Sent(tryform, planned, cmds, share, tabs("tryout-snippets", codes, cmds, tryout_ids=True))
 
 
 async def _start_watch(request: Request, tried: TriedOperation, posted: PostedForm, sent: Sent) -> Response:
