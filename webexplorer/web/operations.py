@@ -71,15 +71,17 @@ async def _content(request: Request, group: str, version: str, operation_id: str
             "action_labels": ACTION_LABELS,
             # the query is part of the kept content's key (render_cached), so the form may refill from it
             "tryout": try_loader(op, g.name, gv.version, request.url.query),
-            "snippet_tabs": snippet_tabs(catalog, op),
+            "snippet_tabs": snippet_tabs(
+                catalog, op, libraries=app_state(request).explorer.settings.client_snippets
+            ),
         }
     )
 
 
-def snippet_tabs(catalog: Catalog, op: Operation) -> tuple[Tab, ...]:
-    """The operation's example request as commands and client-library snippets (none when the
-    planner refuses the example, e.g. an operation without a resource path)."""
-    planned = snippet.for_operation(catalog, op)
+def snippet_tabs(catalog: Catalog, op: Operation, *, libraries: bool = True) -> tuple[Tab, ...]:
+    """The operation's example request as commands and (``libraries``) client-library snippets; none
+    when the planner refuses the example."""
+    planned = snippet.for_operation(catalog, op, libraries=libraries)
     if planned is None:
         return ()
     plan, codes = planned

@@ -61,7 +61,7 @@ async def send(request: Request, tried: Tried, posted: Checked) -> Response:
         result = TryResult(tried.action, csrf_token(request), refusal=planned)
         return await respond(request, tried, posted, result, planned.status)
     assert connection is not None  # a plan without a connection is refused (offline)
-    sent = _sent(tried, tryform, planned, connection)
+    sent = _sent(request, tried, tryform, planned, connection)
     if planned.watch:
         return await _start_watch(request, tried, posted, sent)
     return await _send_once(request, tried, posted, sent, connection)
@@ -79,13 +79,16 @@ def _policy(request: Request, connection: Connection | None) -> planning.Policy:
     )
 
 
-def _sent(tried: TriedOperation, tryform: TryForm, planned: PlannedRequest, connection: Connection) -> Sent:
+def _sent(
+    request: Request, tried: TriedOperation, tryform: TryForm, planned: PlannedRequest, connection: Connection
+) -> Sent:
     share = tried.action + "?" + share_query(tryform)
     authenticated = connection.mode != "server"
     cmds = commands(
         planned, connection.server_url, target_of(tried.op, tryform.path), authenticated=authenticated
     )
-    codes = snippet.for_plan(tried.catalog, tried.op, planned, dict(tryform.path))
+    wanted = app_state(request).explorer.settings.client_snippets
+    codes = snippet.for_plan(tried.catalog, tried.op, planned, dict(tryform.path)) if wanted else ()
     return Sent(tryform, planned, cmds, share, tabs("tryout-snippets", codes, cmds, tryout_ids=True))
 
 

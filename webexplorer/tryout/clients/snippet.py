@@ -56,7 +56,9 @@ def for_plan(catalog: Catalog, op: Operation, plan: PlannedRequest, path: dict[s
     return snippets(call_of(catalog, op, plan, path))
 
 
-def for_operation(catalog: Catalog, op: Operation) -> tuple[PlannedRequest, tuple[Code, ...]] | None:
+def for_operation(
+    catalog: Catalog, op: Operation, *, libraries: bool = True
+) -> tuple[PlannedRequest, tuple[Code, ...]] | None:
     """What an operation page shows: the example request, planned as a try-it form would be (so the
     page and the answer panel write the same code), and its snippets; None when the planner refuses
     the example (nothing to show but the form)."""
@@ -64,4 +66,4 @@ def for_operation(catalog: Catalog, op: Operation) -> tuple[PlannedRequest, tupl
     planned = plan(op, form, Policy(allow_writes=False, allow_connect=True))
     if isinstance(planned, Refusal):
         return None
-    return planned, for_plan(catalog, op, planned, dict(form.path))
+    return planned, for_plan(catalog, op, planned, dict(form.path)) if libraries else ()
