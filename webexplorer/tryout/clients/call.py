@@ -80,6 +80,10 @@ class Call:
     #: the patch's content type, "" when the request is no patch
     patch_type: str
     body: Any
+    #: the body's kind as the operation documents it (``autoscaling/v1`` ``Scale`` for a scale update)
+    body_group: str
+    body_version: str
+    body_kind: str
     method: str
     #: the request's path with its parameters filled in (for a library's plain REST fallback)
     path: str
@@ -177,6 +181,9 @@ def _call(
         dry_run=dry_run,
         patch_type=patch_type,
         body=body,
+        body_group=op.gvk.group if op.gvk and body is not None else "",
+        body_version=op.gvk.version if op.gvk and body is not None else "",
+        body_kind=op.gvk.kind if op.gvk and body is not None else "",
         method=op.method,
         path=path,
     )

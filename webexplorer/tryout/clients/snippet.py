@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from webexplorer.catalog import Catalog, Operation
 
 from ..plan import PlannedRequest, Policy, Refusal, plan
-from . import javascript, python
+from . import golang, javascript, python
 from .call import Call, Code, example_form, from_plan
 
 #: (id, label, the library as a person names it, its snippet writer)
 LIBRARIES: tuple[tuple[str, str, str, Callable[[Call], Code]], ...] = (
     ("python", "Python", "kubernetes (PyPI)", python.snippet),
+    ("golang", "Go", "client-go", golang.snippet),
     ("javascript", "JavaScript", "@kubernetes/client-node (npm)", javascript.snippet),
 )
 
