@@ -22,6 +22,7 @@ from webexplorer.tryout.history import HistoryEntry
 from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm
 from webexplorer.tryout.share import prefill
 from webexplorer.web.forms import Fields, PostedForm
+from webexplorer.web.snippet_tabs import Tab
 from webexplorer.web.templating import render
 from webexplorer.web.tryout_page import TriedOperation, is_htmx, page_context, visitor_form
 from webexplorer.web.tryout_preview import PreviewView
@@ -44,6 +45,8 @@ class Sent:
     share_url: str
     #: its line in the visitor's history (app.js keeps it in the browser; tryout/history.py)
     history: HistoryEntry
+    #: the commands and the client libraries' snippets, as the panel's tabs
+    tabs: tuple[Tab, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
