@@ -16,11 +16,14 @@ import pytest
 from bench import (
     browser,
     cold_start,
+    comfort,
     connections,
     history,
     large_cluster,
     render,
+    schema_facts,
     soak,
+    steady,
     tryout_overhead,
     tryout_writes,
 )
@@ -33,16 +36,20 @@ def plane(own_control_plane: ControlPlane) -> ControlPlane:
     return own_control_plane
 
 
-# In this order: the plain-cluster ones first, then those that add CRDs, the soak (API server restart) last.
+# In this order: the plain-cluster ones first, then those that add CRDs, then those that restart the API
+# server (steady's outage, the soak).
 BENCHMARKS = [
     cold_start,
     render,
     tryout_overhead,
-    tryout_writes,
+    comfort,
     connections,
     history,
     browser,
+    schema_facts,
+    tryout_writes,
     large_cluster,
+    steady,
     soak,
 ]
 

@@ -209,8 +209,8 @@ def test_the_suggested_rule_grants_exactly_the_refused_request(
     assert broader == []
 
 
-def _yaml_of(page: str) -> list[dict[str, Any]]:
-    found = re.search(r'<pre[^>]*id="tryout-denied-yaml"[^>]*>(.*?)</pre>', page, re.S)
+def _yaml_of(page: str, block: str = "tryout-denied") -> list[dict[str, Any]]:
+    found = re.search(rf'<pre[^>]*id="{block}-yaml"[^>]*>(.*?)</pre>', page, re.S)
     assert found, "no YAML on the page"
     return list(yaml.safe_load_all(html.unescape(found.group(1))))
 
@@ -229,8 +229,8 @@ async def test_try_it_says_what_is_lacking_and_its_yaml_grants_it(
         page = (await ex.open(url)).text
         send = page[page.find('id="tryout-send"') :]
         assert " disabled" in send[: send.find(">")]
-        sentence = text_of(page, "tryout-denied-sentence")
-        assert f"may not get deployments/scale in the namespace '{ns}' of the API group 'apps'" in sentence
+        lacks = f"may not get deployments/scale in the namespace '{ns}' of the API group 'apps'"
+        assert lacks in text_of(page, "tryout-denied-sentence")
         attrs = dict(re.findall(r'data-attr="(\w+)">([^<]*)<', page))
         assert attrs == {
             "verb": "get",
@@ -240,6 +240,17 @@ async def test_try_it_says_what_is_lacking_and_its_yaml_grants_it(
             "namespace": ns,
         }
         role, binding = _yaml_of(page)
+        # sent all the same (Send is advisory): the 403 answer says the same, for the request as sent
+        forbidden = await ex.send(
+            "readAppsV1NamespacedDeploymentScale",
+            {"p.namespace": ns, "p.name": "web"},
+            group="apps",
+            htmx=True,
+        )
+        assert "403 Forbidden" in text_of(forbidden.text, "tryout-code")
+        assert lacks in text_of(forbidden.text, "tryout-answer-denied-sentence")
+        assert dict(re.findall(r'data-attr="(\w+)">([^<]*)<', forbidden.text)) == attrs
+        assert _yaml_of(forbidden.text, "tryout-answer-denied") == _yaml_of(page)
     assert role["kind"] == "Role" and role["metadata"]["namespace"] == ns
     assert role["rules"] == [{"apiGroups": ["apps"], "resources": ["deployments/scale"], "verbs": ["get"]}]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": nobody.name, "namespace": ns}]

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.fixtures.node import NAMESPACE, Deployed, NodeCluster, deploy
+from tests.fixtures.node import NAMESPACE, Deployed, NodeCluster, deploy, run_kubectl
 from tests.tryout_helpers import ExplorerClient, text_of
 from webexplorer.ports import wait_until
 from webexplorer.sandbox.images import EXPLORER_IMAGE, ImageBuilder
@@ -42,7 +42,7 @@ def explorer_url(base: Deployed) -> Iterator[str]:
 
 def test_the_image_is_the_dockerfiles(node_cluster: NodeCluster) -> None:
     """buildah built the repository's Dockerfile as is; the image runs as 10001 with no pip inside."""
-    inspect = ImageBuilder()._buildah("inspect", "--type", "image", EXPLORER_IMAGE)
+    inspect = ImageBuilder().buildah_argv("inspect", "--type", "image", EXPLORER_IMAGE)
     config = json.loads(subprocess.run(inspect, capture_output=True, text=True, check=True).stdout)
     docker = config["Docker"]["config"]
     assert docker["User"] == "10001:10001"
@@ -89,19 +89,8 @@ def test_runs_as_10001_with_a_read_only_root_under_restricted(base: Deployed) ->
         "metadata": {"name": "as-root", "namespace": NAMESPACE},
         "spec": {"containers": [{"name": "c", "image": EXPLORER_IMAGE, "securityContext": {"runAsUser": 0}}]},
     }
-    refused = subprocess.run(
-        [
-            str(cluster.plane.kubectl),
-            f"--kubeconfig={cluster.plane.kubeconfig}",
-            "create",
-            "--dry-run=server",
-            "-f",
-            "-",
-        ],
-        input=json.dumps(root_pod),
-        capture_output=True,
-        text=True,
-        check=False,
+    refused = run_kubectl(
+        cluster.plane, "create", "--dry-run=server", "-f", "-", stdin=json.dumps(root_pod), check=False
     )
     assert refused.returncode != 0 and 'violates PodSecurity "restricted:latest"' in refused.stderr
 

@@ -90,6 +90,12 @@ async def test_raw_documents_from_the_last_good_copy(
     assert live.status_code == 200 and COPY_HEADER not in live.headers
     assert "A copy, not a live answer" not in live.text
 
+    metrics = (await client.get("/metrics")).text
+    held = re.search(r"^webexplorer_document_copies_bytes ([0-9.e+]+)$", metrics, re.M)
+    copies = explorer.copies
+    assert copies is not None and held and float(held.group(1)) == copies.bytes > 0, metrics[-1500:]
+    print(f"copies held: {len(copies)} documents, {copies.bytes / 2**20:.1f} MiB")
+
     outage_started = time.time()
     plane.stop_apiserver(kill=True)
     try:
@@ -154,6 +160,11 @@ async def test_watches_recover_from_an_api_server_restart(
 
         await until(broken, "the watches to notice the API server is gone")
         assert store.last_error is not None
+
+        async def said_on_home() -> bool:
+            return "reconnecting: the API server does not answer now" in (await client.get("/")).text
+
+        await until(said_on_home, "the home page to say the watches reconnect")
     finally:
         plane.start_apiserver()
     await until(streaming, "the watches to stream again after the restart")

@@ -204,3 +204,5 @@ async def test_upgrade_check_counts_objects_of_a_version_the_target_removed(
         page = (await client.get("/upgrade?target=v1.37.2", headers={"accept": "text/html"})).text
     section = page.split('id="not-served"', 1)[1].split("</section>", 1)[0]
     assert 'data-gv="flowcontrol.apiserver.k8s.io/v1beta3" data-resource="flowschemas"' in section
+    summary = page.split('id="upgrade-summary"', 1)[1].split("</p>", 1)[0]
+    assert f"flowcontrol.apiserver.k8s.io/v1beta3/flowschemas</span> ({len(in_server)})" in summary

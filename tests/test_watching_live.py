@@ -99,6 +99,7 @@ async def test_a_crd_shows_and_goes_by_watch(
 ) -> None:
     home = (await explorer.get("/")).text
     assert "Watching CustomResourceDefinitions and APIServices" in home
+    assert "webexplorer_catalog_watching 1.0" in (await explorer.get("/metrics")).text
     group = f"w{uuid.uuid4().hex[:8]}.example.com"
     with control_plane.client() as admin:
         created = admin.post(CRDS, json=crd(group))
@@ -185,6 +186,7 @@ async def test_an_identity_that_may_not_watch_polls(
             return await unchanged_checks(client) >= before + 2
 
         await until(checking, "the fallback polling to check discovery")
+        assert "webexplorer_catalog_watching 0.0" in (await client.get("/metrics")).text
 
 
 async def unchanged_checks(client: httpx.AsyncClient) -> float:

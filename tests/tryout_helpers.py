@@ -114,6 +114,7 @@ def text_of(html: str, element_id: str) -> str:
     """The text inside the element with ``id`` (tags removed; enough for assertions)."""
     start = html.find(f'id="{element_id}"')
     assert start != -1, f"no #{element_id} in the page"
+    start = html.find(">", start) + 1  # after the element's own opening tag, whatever attributes it has
     chunk = html[start : start + 20000]
     return html_lib.unescape(re.sub(r"<[^>]+>", "", chunk))
 

@@ -149,6 +149,11 @@ class Settings(BaseSettings):
         ge=0,
         description="memory for rendered page content kept until the API changes (0 turns the cache off)",
     )
+    client_snippets: bool = Field(
+        True,
+        description="show each operation and try-it request as Python, JavaScript, Go and Java "
+        "client-library code beside curl and kubectl",
+    )
     log_json: bool = Field(False, description="write logs as JSON lines")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log level")
 

@@ -54,7 +54,7 @@ _NOT_FACTS = frozenset(
 )
 _DEPTH = 6  # items of items of ... ; real schemas nest lists of maps two or three deep
 _IMMUTABLE_TEXT = re.compile(
-    r"[^.]*\b(?:cannot be updated|cannot be changed|is immutable|are immutable|immutable once set)\b[^.]*\.?",
+    r"\b(?:cannot be updated|cannot be changed|is immutable|are immutable|immutable once set)\b",
     re.IGNORECASE,
 )
 _DEPRECATED_TEXT = re.compile(r"(?:^|\s)deprecated\b[:.,]?", re.IGNORECASE)
@@ -439,12 +439,11 @@ def _hints(f: _Facts, description: str) -> tuple[bool, bool]:
     """ "Cannot be updated"/"immutable" and "Deprecated" in the description: (immutable, deprecated)."""
     immutable = _IMMUTABLE_TEXT.search(description)
     if immutable:
-        f.add(
-            "immutable",
-            "immutable: the description says it cannot be changed",
-            immutable.group(0).strip(),
-            "description",
-        )
+        # the sentence that says so (a plain search: a pattern spanning the sentence backtracks badly)
+        start = description.rfind(".", 0, immutable.start()) + 1
+        end = description.find(".", immutable.end())
+        sentence = description[start : end + 1 if end != -1 else len(description)].strip()
+        f.add("immutable", "immutable: the description says it cannot be changed", sentence, "description")
     deprecated = _DEPRECATED_TEXT.search(description[:300])
     if deprecated:
         f.add("deprecated", "deprecated", description[:200].strip(), "description")
@@ -575,3 +574,41 @@ def _below(raw: object, resolve: Resolve, scope: str, depth: int) -> SchemaFacts
     return read_facts(
         resolve(raw), resolve, description="", default_is_noise=noise, scope=scope, _depth=depth + 1
     )
+
+
+#: schema keys whose presence a search for facts finds by name ("pattern", "maxlength", "oneof"...)
+_SEARCHABLE = (
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+    "enum",
+    "default",
+    "nullable",
+    "oneOf",
+    "anyOf",
+    "not",
+)
+
+
+def search_terms(schema: Mapping[str, Any], description: str = "") -> str:
+    """A field's facts as one lowercase line for search: the constraint keywords it has, "immutable",
+    "deprecated", "int-or-string", "preserve-unknown-fields"..., and the text of its CEL rules and
+    messages (so ``oldSelf`` finds transition rules). Much cheaper than :func:`read_facts`: the search
+    index builds it for every field of every kind."""
+    terms = [k for k in _SEARCHABLE if k in schema]
+    terms += [k.removeprefix("x-kubernetes-") for k in _KNOWN if k in schema]
+    rules = read_rules(schema.get("x-kubernetes-validations"))
+    if any(r.immutable for r in rules) or _IMMUTABLE_TEXT.search(description):
+        terms.append("immutable")
+    if _DEPRECATED_TEXT.search(description[:300]):
+        terms.append("deprecated")
+    for r in rules:
+        terms += [r.rule, r.message, r.message_expression]
+    return " ".join(t for t in terms if t).lower().replace("\n", " ")

@@ -1,8 +1,11 @@
 """:class:`CatalogStore`: the current catalog, and the loop that keeps it true.
 
-Pages read ``store.catalog`` (one attribute read, never blocked). The refresh loop checks the
-discovery ETags and the v3 index every ``refresh_interval`` seconds (one by default: three conditional
-GETs, answered 304 while nothing changed); when something changed (a CRD was created or deleted) it
+Pages read ``store.catalog`` (one attribute read, never blocked). Given a ``watch`` source, the store
+learns of changes from watches on CustomResourceDefinitions and APIServices (:mod:`.watching`) and
+checks only after an event (:data:`FOLLOW_UP`); otherwise — a snapshot, ``--changes poll``, or an
+identity that may not watch — the refresh loop checks the discovery ETags and the v3 index every
+``refresh_interval`` seconds (one by default: three conditional GETs, answered 304 while nothing
+changed). Either way, when something changed (a CRD was created or deleted) it
 builds the new :class:`~.catalog.Catalog` off to the side and swaps the one reference. Requests in
 flight keep the catalog they started with. When the checks come next is :class:`~.pacing.RefreshPacer`'s
 decision: after a rebuild the next check waits ``rebuild_interval`` (longer after a slow rebuild), so
@@ -138,6 +141,10 @@ class CatalogStore:
         """How the store learns that the API changed, in one sentence for the home page."""
         if self.watching:
             what = " and ".join(w.what for w in self.watchers)
+            if self._watch_failing:
+                return (
+                    f"Watching {what}, reconnecting: the API server does not answer now ({self.last_error})"
+                )
             return f"Watching {what}: a change is seen at once, and nothing is asked while nothing changes."
         why = f" ({self.watch_problem})" if self.watch_problem else ""
         return f"Checking discovery every {self.refresh_interval:g} s{why}."

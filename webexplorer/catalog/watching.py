@@ -127,6 +127,13 @@ class CollectionWatch:
                 else:
                     self.hooks.failed(str(exc))
                     await asyncio.sleep(self.backoff.next())
+            except WatchNotPossible:
+                raise
+            except Exception as exc:  # a bug must not end the watch: log it, and start over from a list
+                log.exception("watch of %s failed", self.what)
+                self.hooks.failed(f"Watching {self.what} failed inside the explorer ({type(exc).__name__}).")
+                self.resource_version = None
+                await asyncio.sleep(self.backoff.next())
             finally:
                 self.streaming = False
 

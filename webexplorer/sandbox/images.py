@@ -36,6 +36,8 @@ BASE_IMAGE = "docker.io/library/python:3.11-slim"
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10.1"
 EXPLORER_IMAGE = "webexplorer.local/webexplorer:test"
 KUBECTL_IMAGE = f"webexplorer.local/kubectl:v{KUBERNETES_VERSION}"
+#: The repository whose Dockerfile is built (a source checkout: the image needs the Dockerfile next to it).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 _BASE_PACKAGES = (
     "python3",
@@ -94,7 +96,7 @@ class ImageBuilder:
         self.dir = images_dir(self._root)
         self.log_file = self.dir / "build.log"
 
-    def _buildah(self, *args: str) -> list[str]:
+    def buildah_argv(self, *args: str) -> list[str]:
         storage = self.dir / "buildah"
         return [
             "buildah",
@@ -109,7 +111,7 @@ class ImageBuilder:
 
     def _has_image(self, name: str) -> bool:
         result = subprocess.run(
-            self._buildah("images", "--quiet", name), capture_output=True, text=True, check=False
+            self.buildah_argv("images", "--quiet", name), capture_output=True, text=True, check=False
         )
         return result.returncode == 0 and bool(result.stdout.strip())
 
@@ -147,11 +149,17 @@ class ImageBuilder:
             if self._has_image(BASE_IMAGE):
                 return
             rootfs = self.base_rootfs()
-            container = _run(self._buildah("from", "scratch"), "buildah from", log_file=self.log_file).strip()
+            container = _run(
+                self.buildah_argv("from", "scratch"), "buildah from", log_file=self.log_file
+            ).strip()
             try:
-                _run(self._buildah("add", container, str(rootfs), "/"), "buildah add", log_file=self.log_file)
                 _run(
-                    self._buildah(
+                    self.buildah_argv("add", container, str(rootfs), "/"),
+                    "buildah add",
+                    log_file=self.log_file,
+                )
+                _run(
+                    self.buildah_argv(
                         "config",
                         "--env",
                         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -164,14 +172,18 @@ class ImageBuilder:
                     "buildah config",
                     log_file=self.log_file,
                 )
-                _run(self._buildah("commit", container, BASE_IMAGE), "buildah commit", log_file=self.log_file)
+                _run(
+                    self.buildah_argv("commit", container, BASE_IMAGE),
+                    "buildah commit",
+                    log_file=self.log_file,
+                )
             finally:
-                subprocess.run(self._buildah("rm", container), capture_output=True, check=False)
+                subprocess.run(self.buildah_argv("rm", container), capture_output=True, check=False)
 
     def build(self, name: str, context: Path, containerfile: Path | None = None) -> float:
         """``buildah build`` ``context`` (its Dockerfile, or ``containerfile``) as ``name``; the seconds."""
         started = time.monotonic()
-        argv = self._buildah(
+        argv = self.buildah_argv(
             "build",
             "--format",
             "docker",  # keeps the Dockerfile's HEALTHCHECK (OCI image configs have no such field)
@@ -180,7 +192,9 @@ class ImageBuilder:
             "--network",
             "host",  # the build stage's pip reaches the package registry like the host's does
             "--pull-never",
-            "--layers",
+            # no layer cache: buildah 1.28 reuses a cached COPY layer after the copied files changed
+            # (seen here: an edited module did not reach the image), so every build starts afresh
+            "--no-cache",
             "--tag",
             name,
         )
@@ -202,11 +216,27 @@ class ImageBuilder:
         """Write image ``name`` as a docker-archive tarball (its RepoTags name it for ``ctr import``)."""
         destination.unlink(missing_ok=True)
         _run(
-            self._buildah("push", "--quiet", name, f"docker-archive:{destination}:{name}"),
+            self.buildah_argv("push", "--quiet", name, f"docker-archive:{destination}:{name}"),
             f"buildah push of {name}",
             log_file=self.log_file,
         )
         return destination
+
+
+def build_node_images(kubectl: Path, out_dir: Path, log: Log = print) -> tuple[Path, ...]:
+    """Build the explorer's image from the repository's Dockerfile and the kubectl ambassador's image;
+    write both as archives in ``out_dir`` for :meth:`SandboxNode.start`."""
+    builder = ImageBuilder(log)
+    builder.ensure_base_image()
+    seconds = builder.build(EXPLORER_IMAGE, PROJECT_ROOT)
+    log(f"built {EXPLORER_IMAGE} from {PROJECT_ROOT / 'Dockerfile'} with buildah in {seconds:.0f}s")
+    seconds = builder.build_from_directory(KUBECTL_IMAGE, {"kubectl": kubectl}, kubectl_containerfile())
+    log(f"built {KUBECTL_IMAGE} in {seconds:.0f}s")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return tuple(
+        builder.archive(name, out_dir / f"{name.rsplit('/', 1)[-1].replace(':', '-')}.tar")
+        for name in (EXPLORER_IMAGE, KUBECTL_IMAGE)
+    )
 
 
 def kubectl_containerfile() -> str:

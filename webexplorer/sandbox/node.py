@@ -230,6 +230,10 @@ class SandboxNode:
             self._lock.close()
             self._lock = None
 
+    def dead_components(self) -> list[str]:
+        """Names of the node's components that have exited although the node was not stopped."""
+        return [p.name for p in self._processes if not p.running()]
+
     def save_logs(self, destination: Path) -> Path:
         """Copy the node's component logs to ``destination`` (created); return it."""
         destination.mkdir(parents=True, exist_ok=True)

@@ -103,6 +103,81 @@
   document.addEventListener("DOMContentLoaded", openField);
   window.addEventListener("hashchange", openField);
 
+  // Snippet tabs (_snippets.html): without this script every panel shows under its heading; with it,
+  // one at a time, chosen from a WAI-ARIA tab list (click, ArrowLeft/ArrowRight, Home/End), each with a
+  // Copy button. The library last chosen is chosen again on the next page (localStorage).
+  var SNIPPET_KEY = "webexplorer-snippet";
+  function copyText(button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source) { return; }
+    var text = source.textContent;
+    function done(ok) {
+      button.textContent = ok ? "Copied" : "Select and copy";
+      setTimeout(function () { button.textContent = "Copy"; }, 2000);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
+      return;
+    }
+    var range = document.createRange();
+    range.selectNodeContents(source);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    done(ok);
+  }
+  function setupTabs(box) {
+    if (box.hasAttribute("data-tabs-ready")) { return; }
+    var list = box.querySelector("[role=tablist]");
+    if (!list) { return; }
+    box.setAttribute("data-tabs-ready", "");
+    var tabs = Array.prototype.slice.call(list.querySelectorAll("[role=tab]"));
+    function select(tab, focus, remember) {
+      tabs.forEach(function (t) {
+        var on = t === tab;
+        t.setAttribute("aria-selected", on ? "true" : "false");
+        t.tabIndex = on ? 0 : -1;
+        var panel = document.getElementById(t.getAttribute("aria-controls"));
+        if (panel) { panel.hidden = !on; }
+      });
+      if (focus) { tab.focus(); }
+      if (remember) {
+        try { localStorage.setItem(SNIPPET_KEY, tab.getAttribute("data-tab")); } catch (e) { /* storage may be off */ }
+      }
+    }
+    tabs.forEach(function (t, i) {
+      t.addEventListener("click", function () { select(t, false, true); });
+      t.addEventListener("keydown", function (ev) {
+        var next = null;
+        if (ev.key === "ArrowRight") { next = tabs[(i + 1) % tabs.length]; }
+        else if (ev.key === "ArrowLeft") { next = tabs[(i - 1 + tabs.length) % tabs.length]; }
+        else if (ev.key === "Home") { next = tabs[0]; }
+        else if (ev.key === "End") { next = tabs[tabs.length - 1]; }
+        if (next) { ev.preventDefault(); select(next, true, true); }
+      });
+    });
+    var wanted = null;
+    try { wanted = localStorage.getItem(SNIPPET_KEY); } catch (e) { wanted = null; }
+    var first = tabs.filter(function (t) { return t.getAttribute("data-tab") === wanted; })[0] || tabs[0];
+    list.hidden = false;
+    box.classList.add("tabbed");
+    if (first) { select(first, false, false); }
+    Array.prototype.forEach.call(box.querySelectorAll("button.copy"), function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () { copyText(b); });
+    });
+  }
+  function setupAllTabs(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    if (scope.matches && scope.matches("[data-tabs]")) { setupTabs(scope); }
+    Array.prototype.forEach.call(scope.querySelectorAll("[data-tabs]"), setupTabs);
+  }
+  document.addEventListener("DOMContentLoaded", function () { setupAllTabs(document); });
+  // the try-it answer panel arrives through htmx after the page loaded
+  document.addEventListener("htmx:load", function (ev) { setupAllTabs(ev.target); });
+
   // Live search: Escape closes the results, ArrowDown moves into them, and they close when focus leaves.
   document.addEventListener("keydown", function (ev) {
     var panel = document.getElementById("live-results");

@@ -66,6 +66,18 @@ def _prefixes(path: str) -> list[str]:
     return ["", *(".".join(parts[: i + 1]) for i in range(len(parts)))]
 
 
+def _every_level(fields: tuple[Field, ...]) -> dict[str, tuple[Field, ...]]:
+    """Path → children of every expanded field below (an expanded tree's levels, for the template)."""
+    out: dict[str, tuple[Field, ...]] = {}
+    stack = list(fields)
+    while stack:
+        f = stack.pop()
+        if f.children:
+            out[f.path] = f.children
+            stack.extend(f.children)
+    return out
+
+
 def deprecated(f: Field) -> bool:
     """Kubernetes marks deprecation in prose ("Deprecated: ..."), not in a schema keyword."""
     return "deprecated" in f.description[:200].lower()
@@ -131,6 +143,13 @@ async def _content(request: Request, group: str, version: str, name: str, path: 
         return Content({**common, "fields": tree.fields, "open": {}, "target": "", "facts": facts})
     levels = [(await _tree(catalog, g.name, gv.version, name, p)) for p in _prefixes(path)]
     root, gvk, schemas = levels[0]
+    opened = {p: t.fields for p, (t, _, _) in zip(_prefixes(path), levels, strict=True)}
+    whole = request.query_params.get("recursive") == "1"
+    if whole:  # every level below the target, as kubectl explain --recursive (recursive types stop it)
+        below, _, _ = await _tree(catalog, g.name, gv.version, name, path, None)
+        opened[path] = below.fields
+        opened.update(_every_level(below.fields))
+        root = below if not path else root
     resources: list[Resource] = []
     if gvk is not None:
         resources = [r for r in catalog.find_kind(gvk.kind) if r.group == g.name]
@@ -143,7 +162,8 @@ async def _content(request: Request, group: str, version: str, name: str, path: 
             "title_name": gvk.kind if gvk else name.rsplit(".", 1)[-1],
             "target": path,
             "target_tree": levels[-1][0] if path else None,
-            "open": {p: t.fields for p, (t, _, _) in zip(_prefixes(path), levels, strict=True)},
+            "open": opened,
+            "whole": whole,
             "facts": FactsReader(schemas),
             "resources": resources,
             "life": history.kind(gvk) if history and gvk else None,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from webexplorer.cluster.grants import Denial
 from webexplorer.tryout.answer import AnswerView
 from webexplorer.tryout.commands import Commands
 from webexplorer.tryout.conflicts import ConflictView
@@ -21,6 +22,7 @@ from webexplorer.tryout.history import HistoryEntry
 from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm
 from webexplorer.tryout.share import prefill
 from webexplorer.web.forms import Fields, PostedForm
+from webexplorer.web.snippet_tabs import Tab
 from webexplorer.web.templating import render
 from webexplorer.web.tryout_page import TriedOperation, is_htmx, page_context, visitor_form
 from webexplorer.web.tryout_preview import PreviewView
@@ -43,6 +45,8 @@ class Sent:
     share_url: str
     #: its line in the visitor's history (app.js keeps it in the browser; tryout/history.py)
     history: HistoryEntry
+    #: the commands and the client libraries' snippets, as the panel's tabs
+    tabs: tuple[Tab, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,8 @@ class TryResult:
     conflict: ConflictView | None = None
     #: the form again with the live object in the editor (a replace refused as stale)
     reload_url: str = ""
+    #: with a 403 answer: what the identity lacks and the smallest grant (SelfSubjectAccessReview)
+    denied: Denial | None = None
 
 
 def refused(request: Request, tried: TriedOperation, refusal: Refusal) -> Response:

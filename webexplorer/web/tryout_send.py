@@ -21,10 +21,12 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from webexplorer.cluster import ClusterError, Connection
+from webexplorer.cluster.grants import Denial
 from webexplorer.tryout import plan as planning
 from webexplorer.tryout.answer import AnswerView, present
 from webexplorer.tryout.bodies import MAX_BODY_BYTES
-from webexplorer.tryout.commands import Target, commands
+from webexplorer.tryout.clients import snippet
+from webexplorer.tryout.commands import commands, target_of
 from webexplorer.tryout.conflicts import conflict_view
 from webexplorer.tryout.history import history_entry
 from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm, query_params
@@ -33,6 +35,8 @@ from webexplorer.web import urls
 from webexplorer.web.answers import StoredAnswer
 from webexplorer.web.csrf import csrf_token, session_id
 from webexplorer.web.forms import FORM_OVERHEAD, Fields, FormCheck, PostedForm
+from webexplorer.web.identity import access_attributes
+from webexplorer.web.snippet_tabs import tabs
 from webexplorer.web.state import app_state
 from webexplorer.web.tryout_page import Tried, TriedOperation, is_htmx
 from webexplorer.web.tryout_preview import preview_of, wants_preview
@@ -67,7 +71,7 @@ async def send(request: Request, tried: Tried, posted: Checked) -> Response:
         result = TryResult(tried.action, csrf_token(request), refusal=planned)
         return await respond(request, tried, posted, result, planned.status)
     assert connection is not None  # a plan without a connection is refused (offline)
-    sent = _sent(tried, tryform, planned, connection)
+    sent = _sent(request, tried, tryform, planned, connection)
     if planned.watch:
         return await _start_watch(request, tried, posted, sent)
     return await _send_once(request, tried, posted, sent, connection)
@@ -86,22 +90,23 @@ def policy_of(request: Request, connection: Connection | None) -> planning.Polic
     )
 
 
-def _sent(tried: TriedOperation, tryform: TryForm, planned: PlannedRequest, connection: Connection) -> Sent:
+def _sent(
+    request: Request, tried: TriedOperation, tryform: TryForm, planned: PlannedRequest, connection: Connection
+) -> Sent:
     share = tried.action + "?" + share_query(tryform)
     authenticated = connection.mode != "server"
-    cmds = commands(planned, connection.server_url, _target(tried, tryform), authenticated=authenticated)
-    return Sent(tryform, planned, cmds, share, history_entry(tried.op, tryform, planned, tried.action))
-
-
-def _target(tried: TriedOperation, tryform: TryForm) -> Target:
-    """What kubectl names: the operation's resource, and the namespace and name the form gave."""
-    t = tried.op.target
-    return Target(
-        resource=t.resource or "" if t else "",
-        group=t.group if t else "",
-        namespace=tryform.path.get("namespace", ""),
-        name=tryform.path.get("name", ""),
-        subresource=(t.subresource or "") if t else "",
+    cmds = commands(
+        planned, connection.server_url, target_of(tried.op, tryform.path), authenticated=authenticated
+    )
+    wanted = app_state(request).explorer.settings.client_snippets
+    codes = snippet.for_plan(tried.catalog, tried.op, planned, dict(tryform.path)) if wanted else ()
+    return Sent(
+        tryform,
+        planned,
+        cmds,
+        share,
+        history_entry(tried.op, tryform, planned, tried.action),
+        tabs("tryout-snippets", codes, cmds, tryout_ids=True),
     )
 
 
@@ -150,11 +155,12 @@ async def _send_once(
         shown = await preview_of(
             connection, planned, reply.status, answer.value, can_write=can_write, keep_status=to_status
         )
-    conflict = conflict_view(planned, reply.status, answer.status_info, _target(tried, sent.form))
+    conflict = conflict_view(planned, reply.status, answer.status_info, target_of(tried.op, sent.form.path))
     reload_url = ""
     if conflict is not None and conflict.stale:
         path_fields = [(k, v) for k, v in posted.fields if k.startswith("p.")]
         reload_url = f"{tried.action}?{urlencode([('load_live', '1'), *path_fields])}"
+    denied = await _why_forbidden(request, tried, sent) if reply.status == 403 else None
     result = TryResult(
         tried.action,
         csrf_token(request),
@@ -163,6 +169,7 @@ async def _send_once(
         preview=shown,
         conflict=conflict,
         reload_url=reload_url,
+        denied=denied,
     )
     return await respond(request, tried, posted, result, reply.status)
 
@@ -193,6 +200,15 @@ async def _answered(
         confirm_fields=_resubmit(fields, drop=("confirm", "dry_run", "preview")),
         reuse=await reuse_links(tried.catalog, tried.op, answer.value),
     )
+
+
+async def _why_forbidden(request: Request, tried: TriedOperation, sent: Sent) -> Denial | None:
+    """After a 403: what the identity lacks for the request as sent, and the grant (the form's own
+    review was for the values it was opened with; the person may have changed the namespace since)."""
+    attributes = access_attributes(tried.op, {f"p.{k}": v for k, v in sent.form.path.items()})
+    if attributes is None:
+        return None
+    return await identities_of(request).refused(await visitor_of(request), attributes)
 
 
 def _resubmit(fields: Fields, drop: tuple[str, ...]) -> Fields:

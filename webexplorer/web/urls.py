@@ -124,6 +124,12 @@ def url_for_operation(op: Operation, group: str, version: str) -> str:
     return url_operation(group, version, op.operation_id)
 
 
+def _schema_path(group: str, version: str, name: str, path: str = "") -> str:
+    """``/schema/<group>/<version>/<name>[/<path>]``, quoted: what every schema URL starts with."""
+    base = f"/schema/{_qg(group)}/{_q(version)}/{_q(name)}"
+    return f"{base}/{quote(path, safe='.$@-_')}" if path else base
+
+
 @_in_context
 @_in_release
 def url_schema(group: str, version: str, name: str, path: str = "") -> str:
@@ -131,10 +137,14 @@ def url_schema(group: str, version: str, name: str, path: str = "") -> str:
 
     A field's URL carries the path twice: as a segment, so the server renders the tree opened down to
     it (works without JavaScript), and as the fragment, so the browser scrolls to it."""
-    base = f"/schema/{_qg(group)}/{_q(version)}/{_q(name)}"
-    if not path:
-        return base
-    return f"{base}/{quote(path, safe='.$@-_')}#{quote(path, safe='.$@-_')}"
+    at = _schema_path(group, version, name, path)
+    return f"{at}#{quote(path, safe='.$@-_')}" if path else at
+
+
+@_in_context
+def url_schema_whole(group: str, version: str, name: str, path: str = "") -> str:
+    """A schema or field page with every level below it open (``kubectl explain --recursive``)."""
+    return _schema_path(group, version, name, path) + "?recursive=1"
 
 
 @_in_context
@@ -143,10 +153,8 @@ def url_schema_as(
 ) -> str:
     """A schema or field as ``kubectl explain`` text (``fmt="text"``) or JSON (``"json"``), with its facts;
     ``recursive`` opens every level below (``--recursive``)."""
-    base = f"/schema/{_qg(group)}/{_q(version)}/{_q(name)}"
-    if path:
-        base += f"/{quote(path, safe='.$@-_')}"
-    return f"{base}?format={_q(fmt)}" + ("&recursive=1" if recursive else "")
+    query = f"?format={_q(fmt)}" + ("&recursive=1" if recursive else "")
+    return _schema_path(group, version, name, path) + query
 
 
 def url_kind(gvk: GVK, path: str = "") -> str:
@@ -334,6 +342,7 @@ TEMPLATE_GLOBALS = {
     "url_for_operation": url_for_operation,
     "url_schema": url_schema,
     "url_schema_as": url_schema_as,
+    "url_schema_whole": url_schema_whole,
     "url_kind": url_kind,
     "url_raw": url_raw,
     "url_search_page": url_search_page,
