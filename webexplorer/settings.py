@@ -109,11 +109,16 @@ class Settings(BaseSettings):
         default_factory=list,
         description="recorded snapshot files the API diff page offers to compare (besides the embedded one)",
     )
+    changes: Literal["watch", "poll"] = Field(
+        "watch",
+        description="how API changes (CRDs, APIServices) are learnt: 'watch' them (polling only when the "
+        "identity may not watch them), or 'poll' discovery every --refresh-interval",
+    )
     refresh_interval: float = Field(
         1.0,
         gt=0,
-        description="seconds between background checks for API changes (CRDs): conditional GETs of "
-        "discovery and the OpenAPI index, answered 304 while nothing changed",
+        description="seconds between background checks for API changes when polling (--changes poll, or an "
+        "identity that may not watch): conditional GETs of discovery and the OpenAPI index",
     )
     rebuild_interval: float = Field(
         1.0,

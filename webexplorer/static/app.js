@@ -58,6 +58,22 @@
     }
   });
 
+  // The body check (try-it): "line N" beside a finding selects that line of the body editor.
+  document.addEventListener("click", function (ev) {
+    var button = ev.target && ev.target.closest ? ev.target.closest(".tryout-goto-line") : null;
+    var editor = document.getElementById("try-body");
+    if (!button || !editor) { return; }
+    var wanted = parseInt(button.getAttribute("data-line"), 10);
+    var lines = editor.value.split("\n");
+    if (!(wanted >= 1 && wanted <= lines.length)) { return; }
+    var start = 0;
+    for (var i = 0; i < wanted - 1; i++) { start += lines[i].length + 1; }
+    editor.focus();
+    editor.setSelectionRange(start, start + lines[wanted - 1].length);
+    var height = editor.scrollHeight / Math.max(lines.length, 1);
+    editor.scrollTop = Math.max(0, (wanted - 3) * height);
+  });
+
   // "/" focuses the search box, as on most documentation sites, unless the person is typing already.
   document.addEventListener("keydown", function (ev) {
     if (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey) { return; }

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -24,6 +26,7 @@ from webexplorer.tryout import plan as planning
 from webexplorer.tryout.answer import AnswerView, present
 from webexplorer.tryout.bodies import MAX_BODY_BYTES
 from webexplorer.tryout.commands import Target, commands
+from webexplorer.tryout.conflicts import conflict_view
 from webexplorer.tryout.history import history_entry
 from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm, query_params
 from webexplorer.tryout.share import form_from_fields, share_query
@@ -34,7 +37,9 @@ from webexplorer.web.forms import FORM_OVERHEAD, Fields, FormCheck, PostedForm
 from webexplorer.web.identity import access_attributes
 from webexplorer.web.state import app_state
 from webexplorer.web.tryout_page import Tried, TriedOperation, is_htmx
+from webexplorer.web.tryout_preview import preview_of, wants_preview
 from webexplorer.web.tryout_result import Answered, Sent, TryResult, refused, respond
+from webexplorer.web.tryout_reuse import reuse_links
 from webexplorer.web.tryout_views import LATER_VIEWS, explain_target, explained
 from webexplorer.web.visitors import identities_of, visitor_of
 
@@ -57,7 +62,9 @@ async def send(request: Request, tried: Tried, posted: Checked) -> Response:
     if connection is None and visitor.needs_sign_in is not None:
         return refused(request, tried, Refusal(visitor.needs_sign_in, 401))
     tryform = form_from_fields(tried.op, posted.fields, upgrade=_asks_upgrade(request))
-    planned = planning.plan(tried.op, tryform, _policy(request, connection))
+    if wants_preview(tried.op.method, posted.as_dict()):  # Preview changes: the same request, dry run
+        tryform = replace(tryform, dry_run=True, confirm=False)
+    planned = planning.plan(tried.op, tryform, policy_of(request, connection))
     if isinstance(planned, Refusal):
         result = TryResult(tried.action, csrf_token(request), refusal=planned)
         return await respond(request, tried, posted, result, planned.status)
@@ -73,7 +80,8 @@ def _asks_upgrade(request: Request) -> bool:
     return "upgrade" in request.headers or "upgrade" in request.headers.get("connection", "").lower()
 
 
-def _policy(request: Request, connection: Connection | None) -> planning.Policy:
+def policy_of(request: Request, connection: Connection | None) -> planning.Policy:
+    """What the operator allows, and whether there is a live API server (shared with the check)."""
     settings = app_state(request).explorer.settings
     return planning.Policy(
         allow_writes=settings.allow_writes, allow_connect=settings.allow_connect, offline=connection is None
@@ -137,8 +145,29 @@ async def _send_once(
     )
     await _log_write(request, planned, reply.status, answer.audit_id)
     answered = await _answered(request, tried, posted.fields, answer, reply.body, later=later)
+    shown = None
+    if wants_preview(tried.op.method, posted.as_dict()):
+        can_write = app_state(request).explorer.settings.allow_writes
+        to_status = tried.op.target is not None and tried.op.target.subresource == "status"
+        shown = await preview_of(
+            connection, planned, reply.status, answer.value, can_write=can_write, keep_status=to_status
+        )
+    conflict = conflict_view(planned, reply.status, answer.status_info, _target(tried, sent.form))
+    reload_url = ""
+    if conflict is not None and conflict.stale:
+        path_fields = [(k, v) for k, v in posted.fields if k.startswith("p.")]
+        reload_url = f"{tried.action}?{urlencode([('load_live', '1'), *path_fields])}"
     denied = await _why_forbidden(request, tried, sent) if reply.status == 403 else None
-    result = TryResult(tried.action, csrf_token(request), sent=sent, answered=answered, denied=denied)
+    result = TryResult(
+        tried.action,
+        csrf_token(request),
+        sent=sent,
+        answered=answered,
+        preview=shown,
+        conflict=conflict,
+        reload_url=reload_url,
+        denied=denied,
+    )
     return await respond(request, tried, posted, result, reply.status)
 
 
@@ -165,7 +194,8 @@ async def _answered(
         yaml_url=yaml_url,
         explain_url=explain_url,
         next_fields=_resubmit(fields, drop=("q.continue", "confirm")),
-        confirm_fields=_resubmit(fields, drop=("confirm", "dry_run")),
+        confirm_fields=_resubmit(fields, drop=("confirm", "dry_run", "preview")),
+        reuse=await reuse_links(tried.catalog, tried.op, answer.value),
     )
 
 
