@@ -4,8 +4,9 @@ keyboard-only journey through try-it with the focus visible at every step.
 axe (tests/vendor/, evaluated through the DevTools protocol, which the page's CSP does not govern) runs
 the WCAG 2.0/2.1 A and AA rules plus its best practices over each family's page — home, group, group
 version, resource, operation with try-it, a try-it answer, try-it refused (what the identity lacks),
-schema, field, search, raw, diff, can-i (rules and one by one), pod, history and the error page — in the
-light and the dark scheme. Each must have no violation at all. The figures of a run (violations and
+schema (a kind's, a CRD's, a whole tree), field, search, raw, diff (embedded against current, and two
+releases), the upgrade check, a page of an older release, can-i (rules and one by one), pod, history and
+the error page — in the light and the dark scheme (and the toggle's dark theme on five of them). Each must have no violation at all. The figures of a run (violations and
 nodes per family and scheme) are written to ``test-artifacts/axe.json``.
 """
 
@@ -63,6 +64,10 @@ def _families(ns: str) -> dict[str, str]:
         "pod": "/pod",
         "history": "/history",
         "error": "/g/no-such-group",
+        "schema whole tree": "/schema/apps/v1/Deployment/spec.strategy?recursive=1",
+        "upgrade check": "/upgrade?target=v1.31.14",
+        "diff of two releases": "/diff?old=release-v1.33.13&new=current",
+        "a page of an older release": "/release/v1.31.14/g/apps/v1/deployments",
     }
 
 
