@@ -6,8 +6,9 @@ the WCAG 2.0/2.1 A and AA rules plus its best practices over each family's page 
 version, resource, operation with try-it, a try-it answer, try-it refused (what the identity lacks),
 schema (a kind's, a CRD's, a whole tree), field, search, raw, diff (embedded against current, and two
 releases), the upgrade check, a page of an older release, can-i (rules and one by one), pod, history and
-the error page — in the light and the dark scheme (and the toggle's dark theme on five of them). Each must have no violation at all. The figures of a run (violations and
-nodes per family and scheme) are written to ``test-artifacts/axe.json``.
+the error page — in the light and the dark scheme (and the toggle's dark theme on five of them). Each
+must have no violation at all. The figures of a run (violations and nodes per family and scheme) are
+written to ``test-artifacts/axe.json``.
 """
 
 from __future__ import annotations
