@@ -276,6 +276,7 @@ def test_keyboard_only_search_kind_field_try_it_send_answer(
     tab_to(page, "#tryout-send", journey)
     page.keyboard.press("Enter")  # send
     expect(page.locator("#tryout-code")).to_contain_text("200 OK")  # the answer
+    expect(page.locator("#tryout-result")).to_have_attribute("aria-live", "polite")  # and it is announced
     tab_to(page, "#tryout-answer a, #tryout-answer input, #tryout-answer pre", journey)
     page.screenshot(path=str(artifacts_dir / "keyboard-answer.png"))
     (artifacts_dir / "keyboard-journey.json").write_text(json.dumps(journey, indent=1))
