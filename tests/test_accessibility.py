@@ -4,9 +4,11 @@ keyboard-only journey through try-it with the focus visible at every step.
 axe (tests/vendor/, evaluated through the DevTools protocol, which the page's CSP does not govern) runs
 the WCAG 2.0/2.1 A and AA rules plus its best practices over each family's page — home, group, group
 version, resource, operation with try-it, a try-it answer, try-it refused (what the identity lacks),
-schema, field, search, raw, diff, can-i (rules and one by one), pod, history and the error page — in the
-light and the dark scheme. Each must have no violation at all. The figures of a run (violations and
-nodes per family and scheme) are written to ``test-artifacts/axe.json``.
+schema (a kind's, a CRD's, a whole tree), field, search, raw, diff (embedded against current, and two
+releases), the upgrade check, a page of an older release, can-i (rules and one by one), pod, history and
+the error page — in the light and the dark scheme (and the toggle's dark theme on five of them). Each
+must have no violation at all. The figures of a run (violations and nodes per family and scheme) are
+written to ``test-artifacts/axe.json``.
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ def _families(ns: str) -> dict[str, str]:
         "pod": "/pod",
         "history": "/history",
         "error": "/g/no-such-group",
+        "schema whole tree": "/schema/apps/v1/Deployment/spec.strategy?recursive=1",
+        "upgrade check": "/upgrade?target=v1.31.14",
+        "diff of two releases": "/diff?old=release-v1.33.13&new=current",
+        "a page of an older release": "/release/v1.31.14/g/apps/v1/deployments",
     }
 
 
@@ -270,6 +276,7 @@ def test_keyboard_only_search_kind_field_try_it_send_answer(
     tab_to(page, "#tryout-send", journey)
     page.keyboard.press("Enter")  # send
     expect(page.locator("#tryout-code")).to_contain_text("200 OK")  # the answer
+    expect(page.locator("#tryout-result")).to_have_attribute("aria-live", "polite")  # and it is announced
     tab_to(page, "#tryout-answer a, #tryout-answer input, #tryout-answer pre", journey)
     page.screenshot(path=str(artifacts_dir / "keyboard-answer.png"))
     (artifacts_dir / "keyboard-journey.json").write_text(json.dumps(journey, indent=1))

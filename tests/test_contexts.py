@@ -7,6 +7,7 @@ does not) and a context whose server does not answer, all in one kubeconfig.
 from __future__ import annotations
 
 import copy
+import logging
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from webexplorer.ports import free_port
 from webexplorer.sandbox.binaries import ensure_binaries
 from webexplorer.sandbox.controlplane import ControlPlane
 from webexplorer.settings import Settings
+from webexplorer.web import contexts
 
 GROUP = "second.example.com"
 PRESERVE = "x-kubernetes-preserve-unknown-fields"
@@ -218,3 +220,17 @@ async def test_each_context_uses_its_own_credentials_exec_plugins_included(
 def _acting_as(page: str) -> str:
     start = page.find('id="acting-as"')
     return re.sub(r"<[^>]+>", " ", page[start : page.find("</span>", page.find("</a>", start))])
+
+
+async def test_an_unused_context_is_closed_and_opened_again_on_the_next_visit(
+    kubeconfig: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(contexts, "IDLE_SECONDS", 0.0)  # anything not used by this very request is idle
+    caplog.set_level(logging.INFO, logger="webexplorer.contexts")
+    async with asgi_explorer(_settings(kubeconfig, ["*"])) as c:
+        assert (await c.get(f"/ctx/second/g/{GROUP}")).status_code == 200
+        assert (await c.get("/ctx/broken/")).status_code == 200  # opening another closes the idle one
+        closed = [r.getMessage() for r in caplog.records if "closing the explorer" in r.getMessage()]
+        assert closed and "second" in closed[0]
+        again = await c.get(f"/ctx/second/g/{GROUP}")  # its catalog is built anew
+        assert again.status_code == 200 and "widgets" in again.text
