@@ -252,9 +252,19 @@ def test_share_links_round_trip_without_secrets() -> None:
             ("confirm", "yes"),
         ],
     )
-    query = share_query(form)
+    query = share_query(op(), form)
     assert "csrf" not in query and "Authorization" not in query and "confirm" not in query
     assert "p.name=n" in query and "q.limit=2" in query
+
+
+def test_share_link_never_carries_a_secrets_body() -> None:
+    """A Secret's data must not travel in a URL (browser history, proxy logs, chat); other bodies do."""
+    secret = op("POST", "/api/v1/namespaces/{namespace}/secrets", "post")
+    body = "apiVersion: v1\nkind: Secret\ndata:\n  password: aHVudGVyMg==\n"
+    form = form_from_fields(secret, [("p.namespace", "default"), ("body", body)])
+    query = share_query(secret, form)
+    assert "p.namespace=default" in query and "body=" not in query and "aHVudGVy" not in query
+    assert "body=" in share_query(op(), form)
 
 
 def test_watch_events() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from webexplorer.catalog import Operation
@@ -47,17 +47,10 @@ class HistoryEntry:
         return json.dumps(asdict(self) | {"status": status}, separators=(",", ":"))
 
 
-def holds_secret(op: Operation) -> bool:
-    """Whether this operation's request body is a Secret's (the core group's ``secrets``)."""
-    target = op.target
-    return target is not None and target.group == "" and target.resource == "secrets"
-
-
 def history_entry(
     op: Operation, form: TryForm, planned: PlannedRequest, action: str, now: datetime | None = None
 ) -> HistoryEntry:
     """The entry of a request about to be sent; ``action`` is the form's URL (in its context)."""
-    linked = replace(form, body="") if holds_secret(op) else form
     at = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return HistoryEntry(
         id=secrets.token_hex(8),
@@ -67,7 +60,7 @@ def history_entry(
         at=at,
         write=planned.write,
         dry_run=planned.write and planned.dry_run,
-        url=action + "?" + share_query(linked),
+        url=action + "?" + share_query(op, form),
     )
 
 

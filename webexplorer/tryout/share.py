@@ -42,12 +42,19 @@ def form_from_fields(op: Operation, fields: Iterable[tuple[str, str]], *, upgrad
     )
 
 
-def share_query(form: TryForm) -> str:
-    """The query string that refills ``form`` (empty values left out)."""
+def holds_secret(op: Operation) -> bool:
+    """Whether this operation's request body is a Secret's (the core group's ``secrets``): its data must
+    not travel in a link (URLs end up in browser history, proxy logs and chat)."""
+    target = op.target
+    return target is not None and target.group == "" and target.resource == "secrets"
+
+
+def share_query(op: Operation, form: TryForm) -> str:
+    """The query string that refills ``form`` (empty values left out; never a Secret's body)."""
     pairs: list[tuple[str, str]] = []
     pairs += [(f"p.{k}", v) for k, v in form.path.items() if v]
     pairs += [(f"q.{k}", v) for k, v in form.query.items() if v]
-    if form.body and len(form.body) <= MAX_LINK_BODY:
+    if form.body and len(form.body) <= MAX_LINK_BODY and not holds_secret(op):
         pairs.append(("body", form.body))
     if form.patch_type:
         pairs.append(("patch_type", form.patch_type))

@@ -93,7 +93,7 @@ def policy_of(request: Request, connection: Connection | None) -> planning.Polic
 def _sent(
     request: Request, tried: TriedOperation, tryform: TryForm, planned: PlannedRequest, connection: Connection
 ) -> Sent:
-    share = tried.action + "?" + share_query(tryform)
+    share = tried.action + "?" + share_query(tried.op, tryform)
     authenticated = connection.mode != "server"
     cmds = commands(
         planned, connection.server_url, target_of(tried.op, tryform.path), authenticated=authenticated
