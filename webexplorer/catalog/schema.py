@@ -93,6 +93,9 @@ class Field:
     children: tuple[Field, ...] | None = None
     #: the schema whose properties are this field's children (through arrays and maps); None for leaves
     child_schema: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    #: the field's whole schema, ``$ref``/``allOf`` merged (:meth:`SchemaSet.merged`): what
+    #: :mod:`.fieldfacts` reads every constraint from
+    schema: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False, compare=False)
 
     @property
     def ref(self) -> str | None:
@@ -114,6 +117,8 @@ class FieldTree:
     description: str
     fields: tuple[Field, ...]
     extensions: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    #: the node's whole schema, merged (the kind's own for the root): where its facts come from
+    schema: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False, compare=False)
 
 
 class SchemaSet:
@@ -194,6 +199,15 @@ class SchemaSet:
             name, current = target, nxt
         raise CatalogError(f"reference chain too long at {name!r}")
 
+    def merged(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+        """One schema node with its references followed: the definition's keys, overlaid by the
+        wrappers' and the node's own (a field's ``description``/``default`` win over its type's)."""
+        resolved, _, overrides = self.resolve(schema)
+        own = {k: v for k, v in schema.items() if k not in ("$ref", "allOf")}
+        if not overrides and not own.keys() - resolved.keys() and resolved is schema:
+            return schema
+        return {**resolved, **overrides, **own}
+
     def type_of(
         self, schema: Mapping[str, Any], _depth: int = 0
     ) -> tuple[TypeInfo, Mapping[str, Any] | None]:
@@ -255,8 +269,7 @@ class SchemaSet:
     def _field(
         self, key: str, prop: Mapping[str, Any], path: str, required: bool, ancestors: frozenset[str]
     ) -> Field:
-        resolved, _, overrides = self.resolve(prop)
-        merged = {**resolved, **overrides, **{k: v for k, v in prop.items() if k not in ("$ref", "allOf")}}
+        merged = self.merged(prop)
         typ, child = self.type_of(prop)
         element_ref = typ.element.ref
         recursive = element_ref is not None and element_ref in ancestors
@@ -275,6 +288,7 @@ class SchemaSet:
             extensions=MappingProxyType(extensions_of(merged)),
             recursive=recursive,
             child_schema=child,
+            schema=merged,
         )
 
     def _root(self, root: str | Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
@@ -328,6 +342,7 @@ class SchemaSet:
             if at is None:
                 raise CatalogError(f"{short_name(root_name) or 'schema'} has no field {path!r}")
             typ, child, description, ext = at.type, at.child_schema, at.description, at.extensions
+            node = at.schema
             ancestors = self._ancestors(root, path)
             prefix = f"{path}."
         else:
@@ -336,10 +351,11 @@ class SchemaSet:
             desc = {**resolved, **overrides}.get("description")
             description = desc if isinstance(desc, str) else ""
             ext = MappingProxyType(extensions_of({**resolved, **overrides}))
+            node = self.merged(schema)
             ancestors = frozenset()
             prefix = ""
         fields = self._expand(child, prefix, ancestors, depth) if child is not None else ()
-        return FieldTree(root_name, path, typ, description, fields, ext)
+        return FieldTree(root_name, path, typ, description, fields, ext, node)
 
     def _ancestors(self, root: str | Mapping[str, Any], path: str) -> frozenset[str]:
         """Definition names on the way from ``root`` down to (and including) the field at ``path``."""
@@ -425,6 +441,7 @@ def _with_children(f: Field, children: tuple[Field, ...]) -> Field:
         f.recursive,
         children,
         f.child_schema,
+        f.schema,
     )
 
 

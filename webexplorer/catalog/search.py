@@ -21,6 +21,7 @@ from typing import Literal
 
 from .catalog import Catalog
 from .errors import CatalogError
+from .fieldfacts import search_terms
 from .model import GVK, Resource
 from .operations import Operation
 from .schema import SchemaSet
@@ -42,6 +43,8 @@ class FieldEntry:
     path: str
     type: str
     description: str
+    #: the field's facts as search terms (:func:`.fieldfacts.search_terms`): "pattern", "immutable", CEL
+    facts: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,9 @@ class _DocIndex:
     #: fields that carry it: a tenth of the text to look through
     descriptions: _Haystack
     described: tuple[tuple[int, ...], ...]
+    #: each distinct facts line once, and the fields that have it (most fields share a few lines)
+    facts: _Haystack
+    with_facts: tuple[tuple[int, ...], ...]
 
     @classmethod
     async def build(
@@ -162,9 +168,12 @@ class _DocIndex:
         loop then waits for it after every socket call a page makes (measured: pages of 100-180 ms
         while CRDs were being created)."""
         owners: dict[str, list[int]] = {}
+        facts: dict[str, list[int]] = {}
         paths: list[str] = []
         for i, e in enumerate(fields):
             owners.setdefault(e.description, []).append(i)
+            if e.facts:
+                facts.setdefault(e.facts, []).append(i)
             paths.append(_one_line(e.path))
             if not i % 512:
                 await slices.pause()
@@ -179,12 +188,19 @@ class _DocIndex:
             _Haystack(paths),
             _Haystack(texts),
             tuple(tuple(found) for found in owners.values()),
+            _Haystack(facts),
+            tuple(tuple(found) for found in facts.values()),
         )
 
     def described_with(self, q: str) -> Iterable[int]:
         """The fields whose description contains ``q``."""
         for k in self.descriptions.matching(q):
             yield from self.described[k]
+
+    def with_fact(self, q: str) -> Iterable[int]:
+        """The fields whose facts (keywords, "immutable", CEL rule text) contain ``q``."""
+        for k in self.facts.matching(q):
+            yield from self.with_facts[k]
 
 
 class SearchIndex:
@@ -257,7 +273,8 @@ class SearchIndex:
         name = schemas.definition_for(gvk)
         if name is not None:
             for f in schemas.walk(name, self.max_depth):  # a generator: it pauses between fields
-                out.append(FieldEntry(gvk, f.path, str(f.type), f.description))
+                facts = search_terms(f.schema, f.description)
+                out.append(FieldEntry(gvk, f.path, str(f.type), f.description, facts))
                 await slices.pause()
         entries = tuple(out)
         self._field_cache[(key, gvk)] = entries
@@ -317,10 +334,12 @@ class SearchIndex:
         candidates = set(docs.paths.matching(q))
         if len(q) >= 4:
             candidates.update(docs.described_with(q))
+        fact_hits = set(docs.with_fact(q)) if len(q) >= 3 else set()
         hits = []
-        for i in candidates:
+        for i in candidates | fact_hits:
             e = docs.fields[i]
-            score = _field_score(e, q)
+            # a fact is a sharper match than a word of the description (5), weaker than a name
+            score = max(_field_score(e, q), 6 if i in fact_hits else 0)
             if score:
                 hits.append(FieldHit(e, score))
         hits.sort(key=lambda h: (-h.score, h.entry.path.count("."), h.entry.gvk.kind, h.entry.path))

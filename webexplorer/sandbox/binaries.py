@@ -78,9 +78,9 @@ def cache_root() -> Path:
     return Path(base) / "webexplorer"
 
 
-def kubernetes_dir(root: Path | None = None) -> Path:
-    """Cache directory holding the Kubernetes binaries of :data:`KUBERNETES_VERSION`."""
-    return (root or cache_root()) / f"k8s-v{KUBERNETES_VERSION}"
+def kubernetes_dir(root: Path | None = None, version: str = KUBERNETES_VERSION) -> Path:
+    """Cache directory holding the Kubernetes binaries of ``version`` (default :data:`KUBERNETES_VERSION`)."""
+    return (root or cache_root()) / f"k8s-v{version}"
 
 
 def etcd_dir(root: Path | None = None) -> Path:
@@ -195,7 +195,7 @@ def _run_go(
 _STAGING_REPLACE = re.compile(r"^\s*(k8s\.io/[\w.-]+)\s+=>\s+\./staging/src/\1\s*$", re.MULTILINE)
 
 
-def _kubernetes_go_mod(go: str, scratch: Path, log_file: Path, log: Log) -> str:
+def _kubernetes_go_mod(go: str, scratch: Path, log_file: Path, log: Log, version: str) -> str:
     """Write a go.mod that builds ``k8s.io/kubernetes`` outside its repository.
 
     kubernetes' own go.mod replaces every ``k8s.io/<staging>`` module with a directory of its checkout;
@@ -203,11 +203,11 @@ def _kubernetes_go_mod(go: str, scratch: Path, log_file: Path, log: Log) -> str:
     ``v0.<minor>.<patch>`` version instead.
     """
     output = _run_go(
-        [go, "mod", "download", "-json", f"k8s.io/kubernetes@v{KUBERNETES_VERSION}"],
+        [go, "mod", "download", "-json", f"k8s.io/kubernetes@v{version}"],
         cwd=scratch,
         log_file=log_file,
         log=log,
-        what=f"downloading k8s.io/kubernetes v{KUBERNETES_VERSION} from the Go module proxy",
+        what=f"downloading k8s.io/kubernetes v{version} from the Go module proxy",
     )
     start = output.find("{")
     try:
@@ -215,20 +215,20 @@ def _kubernetes_go_mod(go: str, scratch: Path, log_file: Path, log: Log) -> str:
         upstream = Path(info["GoMod"]).read_text()
     except (ValueError, KeyError, OSError) as exc:
         raise BuildError(
-            f"the Go module proxy gave no usable go.mod for k8s.io/kubernetes v{KUBERNETES_VERSION} ({exc})"
+            f"the Go module proxy gave no usable go.mod for k8s.io/kubernetes v{version} ({exc})"
         ) from exc
     staging = sorted(set(_STAGING_REPLACE.findall(upstream)))
     if not staging:
         raise BuildError(
-            f"k8s.io/kubernetes v{KUBERNETES_VERSION}'s go.mod has no ./staging replacements to redirect; "
+            f"k8s.io/kubernetes v{version}'s go.mod has no ./staging replacements to redirect; "
             "the build recipe needs updating for this version"
         )
-    minor_patch = KUBERNETES_VERSION.split(".", 1)[1]
+    minor_patch = version.split(".", 1)[1]
     replaces = "\n".join(f"\t{name} => {name} v0.{minor_patch}" for name in staging)
     return (
         "module webexplorer.local/sandbox-kubernetes\n\n"
         "go 1.26.0\n\n"
-        f"require k8s.io/kubernetes v{KUBERNETES_VERSION}\n\n"
+        f"require k8s.io/kubernetes v{version}\n\n"
         f"replace (\n{replaces}\n)\n"
     )
 
@@ -251,9 +251,11 @@ def _clean_stale_temp(root: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def _build_kubernetes(root: Path, commands: Sequence[str], log: Log) -> None:
+def _build_kubernetes(
+    root: Path, commands: Sequence[str], log: Log, version: str = KUBERNETES_VERSION
+) -> None:
     go = _go()
-    scratch = root / "build" / f"k8s-v{KUBERNETES_VERSION}"
+    scratch = root / "build" / f"k8s-v{version}"
     scratch.mkdir(parents=True, exist_ok=True)
     log_file = scratch / "build.log"
     log_file.write_text("")
@@ -261,34 +263,37 @@ def _build_kubernetes(root: Path, commands: Sequence[str], log: Log) -> None:
         (scratch / stale).unlink(missing_ok=True)
     kind = "kcm" if list(commands) == ["kube-controller-manager"] else "k8s"
     log(
-        f"building {', '.join(commands)} v{KUBERNETES_VERSION} from the Go module proxy; "
+        f"building {', '.join(commands)} v{version} from the Go module proxy; "
         f"the first time takes {_COLD_BUILD_HINT[kind]} "
-        f"(later runs use the cache in {kubernetes_dir(root)}); log: {log_file}"
+        f"(later runs use the cache in {kubernetes_dir(root, version)}); log: {log_file}"
     )
     started = time.monotonic()
     packages = [f"k8s.io/kubernetes/cmd/{name}" for name in commands]
-    (scratch / "go.mod").write_text(_kubernetes_go_mod(go, scratch, log_file, log))
+    (scratch / "go.mod").write_text(_kubernetes_go_mod(go, scratch, log_file, log, version))
     (scratch / "tools.go").write_text(_tools_go(packages))
     step = time.monotonic()
     _run_go(
-        [go, "get", *(f"{pkg}@v{KUBERNETES_VERSION}" for pkg in packages)],
+        [go, "get", *(f"{pkg}@v{version}" for pkg in packages)],
         cwd=scratch,
         log_file=log_file,
         log=log,
-        what=f"resolving k8s.io/kubernetes v{KUBERNETES_VERSION}'s dependencies from the Go module proxy",
+        what=f"resolving k8s.io/kubernetes v{version}'s dependencies from the Go module proxy",
     )
     log(f"  resolved modules in {_duration(time.monotonic() - step)}")
-    major, minor, _ = KUBERNETES_VERSION.split(".")
+    major, minor, _ = version.split(".")
     ldflags = " ".join(
         [
             "-s -w",
-            f"-X k8s.io/component-base/version.gitVersion=v{KUBERNETES_VERSION}",
+            f"-X k8s.io/component-base/version.gitVersion=v{version}",
             f"-X k8s.io/component-base/version.gitMajor={major}",
             f"-X k8s.io/component-base/version.gitMinor={minor}",
             "-X k8s.io/component-base/version.gitTreeState=clean",
         ]
     )
-    with tempfile.TemporaryDirectory(prefix=".tmp-k8s-", dir=root) as out:
+    # An older release builds under its own lock, so its temp dir must not match the ".tmp-*" that the
+    # pinned version's build sweeps away as stale.
+    prefix = ".tmp-k8s-" if version == KUBERNETES_VERSION else f".release-k8s-v{version}-"
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=root) as out:
         step = time.monotonic()
         _run_go(
             [go, "build", "-ldflags", ldflags, "-o", out + "/", *packages],
@@ -298,7 +303,7 @@ def _build_kubernetes(root: Path, commands: Sequence[str], log: Log) -> None:
             what=f"compiling {', '.join(commands)}",
         )
         log(f"  compiled {', '.join(commands)} in {_duration(time.monotonic() - step)}")
-        _install(Path(out), kubernetes_dir(root), commands)
+        _install(Path(out), kubernetes_dir(root, version), commands)
     log(f"built {', '.join(commands)} in {_duration(time.monotonic() - started)}")
 
 
@@ -389,6 +394,22 @@ def _envtest_assets(log: Log) -> Path | None:
         log(f"KUBEBUILDER_ASSETS={assets} lacks {', '.join(missing)}; ignoring it and using our own build")
         return None
     return directory
+
+
+def ensure_apiserver(version: str, log: Log = print, *, root: Path | None = None) -> Path:
+    """The ``kube-apiserver`` of Kubernetes ``version`` (``"1.31.14"``), built from its Go module once.
+
+    Recording an older release's API (``scripts/record-releases``) needs only its API server: etcd and
+    kubectl of the pinned version serve every release in the embedded range. Each version builds under
+    its own lock, so it runs beside (not after) a build of the pinned version.
+    """
+    root = root or cache_root()
+    target = kubernetes_dir(root, version) / "kube-apiserver"
+    if not _executable(target):
+        with build_lock(root, log, f"build-k8s-v{version}"):
+            if not _executable(target):
+                _build_kubernetes(root, ["kube-apiserver"], log, version)
+    return target
 
 
 def _version_line(binary: Path) -> str:

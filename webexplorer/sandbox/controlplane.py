@@ -80,8 +80,8 @@ class ControlPlane:
         port: int | None = None,
         log: Log = print,
         ready_timeout: float = 90.0,
+        apiserver_flags: Sequence[str] = (),
         bind_address: str = LOOPBACK,
-        extra_apiserver_args: Sequence[str] = (),
         static_users: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         """Prepare, without touching disk or starting anything.
@@ -89,14 +89,17 @@ class ControlPlane:
         ``binaries`` defaults to :func:`ensure_binaries` (building on first use). ``state_dir`` must be
         absent or empty; by default a temp dir is used. ``keep`` leaves the state dir (etcd data, PKI,
         logs) in place after :meth:`stop`. ``port`` fixes the API server port (default: a free one).
+        ``apiserver_flags`` are added to (or, for a ``--name=`` already set, replace) kube-apiserver's
+        flags: an older release's server needs a few of its own (:func:`apiserver_flags_for`), a node
+        others.
 
         ``bind_address`` is where kube-apiserver listens and what it advertises: pods cannot reach a
         loopback address, so a sandbox node (:mod:`webexplorer.sandbox.node`) gives its bridge's address;
         then the lease endpoint reconciler points the ``kubernetes`` Service at it. ``static_users`` maps
         user names to groups: each gets a bearer token in the static token file
         (:attr:`static_tokens`), which is how the kubelet and kube-proxy authenticate.
-        ``extra_apiserver_args`` are appended to kube-apiserver's flags.
         """
+        self._apiserver_flags = tuple(apiserver_flags)
         self._binaries = binaries
         self._requested_state_dir = state_dir
         self.keep = keep
@@ -109,7 +112,6 @@ class ControlPlane:
         self._processes: list[ManagedProcess] = []
         self.admin_token = secrets.token_urlsafe(32)
         self.bind_address = bind_address
-        self.extra_apiserver_args = list(extra_apiserver_args)
         #: Bearer token of each of ``static_users``, by user name.
         self.static_tokens = {user: secrets.token_urlsafe(32) for user in static_users or {}}
         self._static_groups = {user: list(groups) for user, groups in (static_users or {}).items()}
@@ -300,7 +302,8 @@ class ControlPlane:
 
         etcd = self._launch("etcd", self._etcd_args(binaries.etcd))
         self._wait(etcd, self._etcd_healthy, "etcd /health", started)
-        apiserver_process = self._launch("kube-apiserver", self._apiserver_args(binaries.kube_apiserver))
+        apiserver_args = _with_flags(self._apiserver_args(binaries.kube_apiserver), self._apiserver_flags)
+        apiserver_process = self._launch("kube-apiserver", apiserver_args)
         self._wait(apiserver_process, self._apiserver_ready, "kube-apiserver /readyz", started)
         with self.client() as client:
             self._wait(
@@ -576,7 +579,6 @@ class ControlPlane:
             "--allow-privileged=true",
             "--profiling=false",
             *self._kubelet_client_args(loopback),
-            *self.extra_apiserver_args,
         ]
 
     def _kubelet_client_args(self, loopback: bool) -> list[str]:
@@ -628,3 +630,15 @@ def _view_aggregated(client: httpx.Client) -> bool:
     except httpx.HTTPError:
         return False
     return response.status_code == 200 and bool(response.json().get("rules"))
+
+
+def _with_flags(argv: list[str], extra: Sequence[str]) -> list[str]:
+    """``argv`` with each of ``extra`` added, replacing a flag of the same name."""
+    names = {flag.split("=", 1)[0] for flag in extra}
+    return [arg for arg in argv if arg.split("=", 1)[0] not in names] + list(extra)
+
+
+def apiserver_flags_for(version: str) -> list[str]:
+    """The kube-apiserver flags a release other than the pinned one needs on top of ours (empty for
+    the pinned version)."""
+    return []

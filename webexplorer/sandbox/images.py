@@ -149,9 +149,15 @@ class ImageBuilder:
             if self._has_image(BASE_IMAGE):
                 return
             rootfs = self.base_rootfs()
-            container = _run(self.buildah_argv("from", "scratch"), "buildah from", log_file=self.log_file).strip()
+            container = _run(
+                self.buildah_argv("from", "scratch"), "buildah from", log_file=self.log_file
+            ).strip()
             try:
-                _run(self.buildah_argv("add", container, str(rootfs), "/"), "buildah add", log_file=self.log_file)
+                _run(
+                    self.buildah_argv("add", container, str(rootfs), "/"),
+                    "buildah add",
+                    log_file=self.log_file,
+                )
                 _run(
                     self.buildah_argv(
                         "config",
@@ -166,7 +172,11 @@ class ImageBuilder:
                     "buildah config",
                     log_file=self.log_file,
                 )
-                _run(self.buildah_argv("commit", container, BASE_IMAGE), "buildah commit", log_file=self.log_file)
+                _run(
+                    self.buildah_argv("commit", container, BASE_IMAGE),
+                    "buildah commit",
+                    log_file=self.log_file,
+                )
             finally:
                 subprocess.run(self.buildah_argv("rm", container), capture_output=True, check=False)
 

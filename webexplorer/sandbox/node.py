@@ -81,7 +81,7 @@ def node_control_plane(network: PodNetwork, log: Log = print, **kwargs: Any) -> 
         log=log,
         bind_address=network.gateway,
         static_users=NODE_USERS,
-        extra_apiserver_args=["--kubelet-preferred-address-types=InternalIP"],
+        apiserver_flags=["--kubelet-preferred-address-types=InternalIP"],
         **kwargs,
     )
 

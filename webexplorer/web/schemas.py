@@ -13,11 +13,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from webexplorer.catalog import GVK, Catalog, CatalogError, Field, FieldTree, Resource, group_display_name
+from webexplorer.catalog import (
+    GVK,
+    Catalog,
+    CatalogError,
+    Field,
+    FieldTree,
+    Resource,
+    SchemaSet,
+    group_display_name,
+)
+from webexplorer.catalog.facts_text import explain_json, explain_text
 from webexplorer.web import urls
+from webexplorer.web.factsview import FactsReader
+from webexplorer.web.history_view import history_key
 from webexplorer.web.lookup import check, group_version_of
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import Content, render_cached
@@ -26,20 +39,22 @@ router = APIRouter()
 
 
 async def _tree(
-    catalog: Catalog, group: str, version: str, name: str, path: str
-) -> tuple[FieldTree, GVK | None]:
+    catalog: Catalog, group: str, version: str, name: str, path: str, depth: int | None = 1
+) -> tuple[FieldTree, GVK | None, SchemaSet]:
     """The tree at ``path`` of a kind (``Deployment``) or a definition name (of ``group``, the API's
-    name), or a 404 page."""
+    name), with the schema set it comes from (where its fields' facts are read), or a 404 page."""
     try:
         if "." not in name:
             gvk = GVK(group, version, name)
             try:
-                return await catalog.field_tree(gvk, path, 1), gvk
+                schemas, definition = await catalog.kind_definition(gvk)
+                return schemas.field_tree(definition, path, depth), gvk, schemas
             except CatalogError:
                 schemas = await catalog.schemas(group, version)
                 if name not in schemas:
                     raise
-        return await catalog.field_tree((group, version, name), path, 1), None
+        schemas = await catalog.schemas(group, version)
+        return schemas.field_tree(name, path, depth), None, schemas
     except CatalogError as exc:
         where = f"{group_display_name(group)}/{version}"
         raise HTTPException(404, f"No schema {name!r} in {where} ({exc}).") from exc
@@ -51,25 +66,62 @@ def _prefixes(path: str) -> list[str]:
     return ["", *(".".join(parts[: i + 1]) for i in range(len(parts)))]
 
 
+def _every_level(fields: tuple[Field, ...]) -> dict[str, tuple[Field, ...]]:
+    """Path → children of every expanded field below (an expanded tree's levels, for the template)."""
+    out: dict[str, tuple[Field, ...]] = {}
+    stack = list(fields)
+    while stack:
+        f = stack.pop()
+        if f.children:
+            out[f.path] = f.children
+            stack.extend(f.children)
+    return out
+
+
 def deprecated(f: Field) -> bool:
     """Kubernetes marks deprecation in prose ("Deprecated: ..."), not in a schema keyword."""
     return "deprecated" in f.description[:200].lower()
 
 
-@router.get("/schema/{group}/{version}/{name}", response_class=HTMLResponse)
-async def schema_page(request: Request, group: str, version: str, name: str) -> HTMLResponse:
+@router.get("/schema/{group}/{version}/{name}", response_class=HTMLResponse, response_model=None)
+async def schema_page(request: Request, group: str, version: str, name: str) -> Response:
     return await _page(request, group, version, name, "")
 
 
-@router.get("/schema/{group}/{version}/{name}/{path}", response_class=HTMLResponse)
-async def schema_field_page(request: Request, group: str, version: str, name: str, path: str) -> HTMLResponse:
+@router.get("/schema/{group}/{version}/{name}/{path}", response_class=HTMLResponse, response_model=None)
+async def schema_field_page(request: Request, group: str, version: str, name: str, path: str) -> Response:
     return await _page(request, group, version, name, path)
 
 
-async def _page(request: Request, group: str, version: str, name: str, path: str) -> HTMLResponse:
+async def _page(request: Request, group: str, version: str, name: str, path: str) -> Response:
+    fmt = request.query_params.get("format")
+    if fmt is not None:
+        return await _formatted(request, fmt, group, version, name, path)
     children = request.query_params.get("part") == "children"
     template = "_schema_children.html" if children else "schema.html"
-    return await render_cached(request, template, lambda: _content(request, group, version, name, path))
+    return await render_cached(
+        request, template, lambda: _content(request, group, version, name, path), key=history_key(request)
+    )
+
+
+async def _formatted(request: Request, fmt: str, group: str, version: str, name: str, path: str) -> Response:
+    """``?format=text`` (kubectl explain's layout, with the facts) or ``?format=json``;
+    ``&recursive=1`` opens every level below, as ``kubectl explain --recursive`` does."""
+    if fmt not in ("text", "json"):
+        raise HTTPException(400, f"format={fmt[:20]!r} is not offered: use format=text or format=json.")
+    catalog = app_state(request).catalog()
+    g, gv = group_version_of(catalog, group, version)
+    check(name, urls.valid_schema_name, "kind or definition name")
+    if path:
+        check(path, urls.valid_field_path, "field path")
+    depth = None if request.query_params.get("recursive") == "1" else 1
+    tree, gvk, schemas = await _tree(catalog, g.name, gv.version, name, path, depth)
+    facts = FactsReader(schemas)
+    if fmt == "json":
+        body = orjson.dumps(explain_json(tree, lambda n: facts.of(n).facts, gvk))
+        return Response(body, media_type="application/json")
+    text = explain_text(tree, facts.shown, gvk, recursive=depth is None)
+    return PlainTextResponse(text)
 
 
 async def _content(request: Request, group: str, version: str, name: str, path: str) -> Content:
@@ -86,13 +138,22 @@ async def _content(request: Request, group: str, version: str, name: str, path: 
         "deprecated": deprecated,
     }
     if request.query_params.get("part") == "children":
-        tree, _ = await _tree(catalog, g.name, gv.version, name, path)
-        return Content({**common, "fields": tree.fields, "open": {}, "target": ""})
+        tree, _, schemas = await _tree(catalog, g.name, gv.version, name, path)
+        facts = FactsReader(schemas)
+        return Content({**common, "fields": tree.fields, "open": {}, "target": "", "facts": facts})
     levels = [(await _tree(catalog, g.name, gv.version, name, p)) for p in _prefixes(path)]
-    root, gvk = levels[0]
+    root, gvk, schemas = levels[0]
+    opened = {p: t.fields for p, (t, _, _) in zip(_prefixes(path), levels, strict=True)}
+    whole = request.query_params.get("recursive") == "1"
+    if whole:  # every level below the target, as kubectl explain --recursive (recursive types stop it)
+        below, _, _ = await _tree(catalog, g.name, gv.version, name, path, None)
+        opened[path] = below.fields
+        opened.update(_every_level(below.fields))
+        root = below if not path else root
     resources: list[Resource] = []
     if gvk is not None:
         resources = [r for r in catalog.find_kind(gvk.kind) if r.group == g.name]
+    history = app_state(request).releases.history_now()
     return Content(
         {
             **common,
@@ -101,7 +162,12 @@ async def _content(request: Request, group: str, version: str, name: str, path: 
             "title_name": gvk.kind if gvk else name.rsplit(".", 1)[-1],
             "target": path,
             "target_tree": levels[-1][0] if path else None,
-            "open": {p: t.fields for p, (t, _) in zip(_prefixes(path), levels, strict=True)},
+            "open": opened,
+            "whole": whole,
+            "facts": FactsReader(schemas),
             "resources": resources,
+            "life": history.kind(gvk) if history and gvk else None,
+            "field_life": history.field(gvk, path) if history and gvk and path else None,
+            "field_changes": history.field_changes(gvk, path) if history and gvk and path else [],
         }
     )
