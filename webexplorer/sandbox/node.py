@@ -189,12 +189,14 @@ class SandboxNode:
             [str(self.binaries.containerd), "--config", str(self.state_dir / "containerd.toml")],
         )
         self._wait(containerd, self._containerd_up, "containerd", started)
-        for archive in (self.pause_archive(), *images):
-            self.import_image(archive)
-        self.timings["images imported"] = time.monotonic() - started
+        self.import_image(self.pause_archive())  # every pod's sandbox: before the kubelet asks for one
         kubelet = self._launch("kubelet", self._kubelet_args(kubelet_port, healthz))
         self._launch("kube-proxy", self._kube_proxy_args(proxy_health, proxy_metrics))
         self._launch("kube-scheduler", self._scheduler_args(scheduler))
+        # the other images while the kubelet registers (no pod can ask for them before start() returns)
+        for archive in images:
+            self.import_image(archive)
+        self.timings["images imported"] = time.monotonic() - started
         with self.plane.client() as client:
             self._wait(kubelet, lambda: self._node_ready(client), "the Node to be Ready", started)
         self.startup_seconds = time.monotonic() - started
