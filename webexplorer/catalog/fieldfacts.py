@@ -2,7 +2,8 @@
 
 A page that documents a field must show what will make the server refuse a value: bounds, patterns,
 enums, CEL rules, alternatives, how lists and maps merge, whether anything below is kept unvalidated.
-:func:`read_facts` reads all of it from one schema node — the field's schema with ``$ref``/``allOf``
+:func:`field_facts` (a :class:`~.schema.Field` of a :class:`~.schema.SchemaSet`) and :func:`read_facts`
+(any schema node) read all of it from one node — the field's schema with ``$ref``/``allOf``
 already merged (:meth:`~.schema.SchemaSet.merged`), the same from OpenAPI v3, v2 and CRD schemas — into
 a :class:`SchemaFacts`:
 
@@ -28,6 +29,7 @@ from typing import Any
 from .celrules import CelRule, read_rules
 from .facts_alternatives import Alternative, read_alternatives
 from .facts_words import exact, format_words, names, plural, type_words
+from .schema import Field, FieldTree, SchemaSet
 
 #: resolves a (possibly ``$ref``) schema into the merged node read here; identity when none is needed
 Resolve = Callable[[Mapping[str, Any]], Mapping[str, Any]]
@@ -574,6 +576,14 @@ def _below(raw: object, resolve: Resolve, scope: str, depth: int) -> SchemaFacts
     return read_facts(
         resolve(raw), resolve, description="", default_is_noise=noise, scope=scope, _depth=depth + 1
     )
+
+
+def field_facts(node: Field | FieldTree, schemas: SchemaSet) -> SchemaFacts:
+    """The facts of a field (or of a tree's own node) of ``schemas``: the entry point for pages and for
+    programs that build values the server accepts. v3's ``default: {}`` on a reference to a struct (Go's
+    zero value, which sets nothing) is left out, so a field reads the same from v3 and v2."""
+    noise = node.type.ref is not None
+    return read_facts(node.schema, schemas.merged, description=node.description, default_is_noise=noise)
 
 
 #: schema keys whose presence a search for facts finds by name ("pattern", "maxlength", "oneof"...)
