@@ -608,8 +608,9 @@ def field_facts(node: Field | FieldTree, schemas: SchemaSet) -> SchemaFacts:
     return read_facts(node.schema, schemas.merged, description=node.description, default_is_noise=noise)
 
 
-#: schema keys whose presence a search for facts finds by name ("pattern", "maxlength", "oneof"...)
-_SEARCHABLE = (
+#: keywords that can make the server refuse a value: what searches find by name ("pattern", "maxlength",
+#: "oneof") and what :mod:`.facts_below` counts
+CONSTRAINT_KEYWORDS = (
     "pattern",
     "minLength",
     "maxLength",
@@ -618,15 +619,18 @@ _SEARCHABLE = (
     "multipleOf",
     "minItems",
     "maxItems",
+    "uniqueItems",
     "minProperties",
     "maxProperties",
     "enum",
-    "default",
-    "nullable",
+    "required",
     "oneOf",
     "anyOf",
     "not",
+    "allOf",
+    "x-kubernetes-embedded-resource",
 )
+_SEARCHABLE = (*CONSTRAINT_KEYWORDS, "default", "nullable")
 
 
 def search_terms(schema: Mapping[str, Any], description: str = "") -> str:

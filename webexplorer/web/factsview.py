@@ -13,6 +13,7 @@ import re
 from markupsafe import Markup, escape
 
 from webexplorer.catalog import Field, FieldTree, SchemaSet
+from webexplorer.catalog.facts_below import Below, constraints_below
 from webexplorer.catalog.fieldfacts import Fact, SchemaFacts, field_facts
 
 _TICKS = re.compile(r"`([^`]+)`")
@@ -48,3 +49,7 @@ class FactsReader:
     def shown(self, node: Field | FieldTree) -> tuple[Fact, ...]:
         """The facts a page lists for a node (all but what its header shows)."""
         return tuple(f for f in self.of(node).facts if f.kind not in HEADER_KINDS)
+
+    def below(self, node: Field) -> Below:
+        """How many constraints (and CEL rules) the fields under ``node`` hold, all levels down."""
+        return constraints_below(node, self._schemas)
