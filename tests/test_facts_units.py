@@ -164,10 +164,9 @@ def test_ticks_escape_everything_but_makes_code() -> None:
 
 
 #: this test's own list of the keywords that refuse values (kept apart from the code's on purpose)
-ENFORCING = set(
-    "pattern minLength maxLength minimum maximum multipleOf minItems maxItems uniqueItems minProperties"
-    " maxProperties enum required oneOf anyOf not allOf x-kubernetes-embedded-resource".split()
-)
+_WORDS = "pattern minLength maxLength minimum maximum multipleOf minItems maxItems uniqueItems minProperties"
+_WORDS += " maxProperties enum required oneOf anyOf not allOf x-kubernetes-embedded-resource"
+ENFORCING = set(_WORDS.split())
 
 
 def _count(node: dict[str, Any]) -> tuple[int, int]:
