@@ -17,7 +17,7 @@ from typing import Any
 
 from bench._common import out_dir
 
-ORDER = ["browser", "render", "cold_start", "large_cluster", "tryout_overhead", "soak"]
+ORDER = ["browser", "render", "cold_start", "large_cluster", "tryout_overhead", "tryout_writes", "soak"]
 
 
 def markdown(rows: list[list[Any]], header: list[str]) -> str:

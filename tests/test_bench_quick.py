@@ -7,34 +7,51 @@ run on a shared machine mean nothing; ``docs/performance.md`` holds the measured
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import httpx
 import pytest
 
-from bench import browser, cold_start, connections, large_cluster, render, schema_facts, soak, tryout_overhead
+from bench import (
+    browser,
+    cold_start,
+    comfort,
+    connections,
+    history,
+    large_cluster,
+    render,
+    schema_facts,
+    soak,
+    steady,
+    tryout_overhead,
+    tryout_writes,
+)
 from bench._common import options, report
-from webexplorer.sandbox.binaries import BuildError, ensure_binaries
-from webexplorer.sandbox.controlplane import ControlPlane, ControlPlaneError
+from webexplorer.sandbox.controlplane import ControlPlane
 
 
 @pytest.fixture(scope="module")
-def plane() -> Iterator[ControlPlane]:
-    try:
-        cp = ControlPlane(ensure_binaries(lambda m: None), log=lambda m: None)
-        cp.start()
-    except (BuildError, ControlPlaneError) as exc:
-        pytest.fail(f"cannot start a control plane for the benchmarks: {exc}", pytrace=False)
-    try:
-        yield cp
-    finally:
-        cp.stop()
+def plane(own_control_plane: ControlPlane) -> ControlPlane:
+    return own_control_plane
 
 
-# In this order: the plain-cluster ones first, then those that add CRDs, the soak (API server restart) last.
-BENCHMARKS = [cold_start, render, tryout_overhead, connections, browser, schema_facts, large_cluster, soak]
+# In this order: the plain-cluster ones first, then those that add CRDs, then those that restart the API
+# server (steady's outage, the soak).
+BENCHMARKS = [
+    cold_start,
+    render,
+    tryout_overhead,
+    comfort,
+    connections,
+    history,
+    browser,
+    schema_facts,
+    tryout_writes,
+    large_cluster,
+    steady,
+    soak,
+]
 
 
 @pytest.mark.parametrize("module", BENCHMARKS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.fixtures.browser import watch_page_errors
 from tests.fixtures.server import ExplorerProcess
 from webexplorer.sandbox.controlplane import ControlPlane
 
@@ -33,12 +34,7 @@ def explorer(
 
 
 def watch_errors(page: Page) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    return problems
+    return watch_page_errors(page, failed_responses=True)
 
 
 def test_from_home_to_an_expanded_job_schema(
@@ -83,12 +79,22 @@ def test_search_deploy_finds_deployment(page: Page, explorer: ExplorerProcess, a
     expect(first).to_be_focused()
     page.keyboard.press("Enter")
     expect(page).to_have_url(explorer.url + "/g/apps/v1/deployments")
-    # and without the live list: the plain form
+    # and without the live list: the plain form (once the fields index, built in the background, is ready:
+    # on a loaded machine that can take longer than the steps above)
+    _wait_for_fields_index(explorer)
     page.locator("#q").fill("replicas")
     page.locator("#q").press("Enter")
     expect(page).to_have_url(explorer.url + "/search?q=replicas")
     expect(page.locator("#hits-fields")).to_contain_text("spec.replicas")
     assert problems == [], problems
+
+
+def _wait_for_fields_index(explorer: ExplorerProcess, timeout: float = 120.0) -> None:
+    """Until the explorer's search no longer says its fields index is being built (bounded)."""
+    deadline = time.monotonic() + timeout
+    while "fields index building" in httpx.get(f"{explorer.url}/search?q=replicas", timeout=30).text:
+        assert time.monotonic() < deadline, "the fields index was not built in time"
+        time.sleep(0.5)
 
 
 def test_field_deep_link_opens_at_the_field(

@@ -33,19 +33,19 @@ def explorer(
     return explorer_factory(args=["--kubeconfig", str(control_plane.kubeconfig)])
 
 
-def _served(control_plane: ControlPlane, path: str) -> dict:  # type: ignore[type-arg]
+def _served(control_plane: ControlPlane, path: str) -> dict:
     with httpx.Client(
         base_url=control_plane.url,
         verify=control_plane.ssl_context(),
         headers={"Authorization": f"Bearer {control_plane.admin_token}"},
         timeout=60,
     ) as c:
-        body: dict = c.get(path).json()  # type: ignore[type-arg]
+        body: dict = c.get(path).json()
         return body
 
 
-def _fits(page: Page, selector: str, width: int) -> dict:  # type: ignore[type-arg]
-    box: dict = page.eval_on_selector(  # type: ignore[type-arg]
+def _fits(page: Page, selector: str, width: int) -> dict:
+    box: dict = page.eval_on_selector(
         selector,
         "e => { const r = e.getBoundingClientRect(), size = parseFloat(getComputedStyle(e).fontSize);"
         " return {right: r.right, left: r.left, scroll: e.scrollWidth, client: e.clientWidth,"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.fixtures.browser import watch_page_errors
 from tests.fixtures.server import ExplorerProcess
 
 
@@ -14,9 +15,7 @@ def test_home_page_in_chromium(
     page: Page, explorer_factory: Callable[..., ExplorerProcess], artifacts_dir: Path
 ) -> None:
     explorer = explorer_factory()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    problems = watch_page_errors(page)
     page.goto(explorer.url + "/")
     expect(page).to_have_title("Home · webexplorer")
     expect(page.locator("h1")).to_contain_text("Kubernetes API")

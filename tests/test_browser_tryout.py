@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.fixtures.browser import goto_enhanced
+from tests.fixtures.browser import goto_enhanced, watch_page_errors
 from tests.fixtures.server import ExplorerProcess
 from tests.tryout_helpers import audit_count, marker
 from webexplorer.sandbox.controlplane import ControlPlane
@@ -34,11 +34,7 @@ def _watch_url(explorer: ExplorerProcess, label: str) -> str:
 
 
 def _watch_console(page: Page) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-    return problems
+    return watch_page_errors(page)
 
 
 def test_create_with_dry_run_then_for_real(

@@ -168,6 +168,21 @@ async def _until(store: CatalogStore, condition: Callable[[], bool], what: str) 
         pytest.fail(f"gave up after {POLL_TIMEOUT}s waiting for {what}; last error: {store.last_error}")
 
 
+async def _until_indexed(store: CatalogStore, condition: Callable[[], bool], what: str) -> None:
+    """Wait, bounded, until ``condition`` holds once the current search index is built: a catalog swapped
+    in meanwhile (the OpenAPI index catching up with discovery) starts its own index, so one wait is not
+    enough on a loaded machine."""
+    try:
+        async with asyncio.timeout(POLL_TIMEOUT):
+            while True:
+                await store.wait_index()
+                if condition():
+                    return
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        pytest.fail(f"gave up after {POLL_TIMEOUT}s waiting for {what}; last error: {store.last_error}")
+
+
 async def test_crd_appears_and_disappears_without_restart(source: Connection) -> None:
     group = f"wx{uuid.uuid4().hex[:8]}.example.com"
     store = CatalogStore(source, refresh_interval=0.2)
@@ -199,9 +214,14 @@ async def test_crd_appears_and_disappears_without_restart(source: Connection) ->
         ops = await catalog.operations(group, "v1", "widgets")
         assert {op.action for op in ops} >= {"list", "create", "get", "patch", "delete"}
         assert store.search("wdg").resources[0].resource.name == "widgets"
-        await store.wait_index()
-        hits = store.search("gadgetReplicas").fields
-        assert any(h.gvk.group == group and h.path == "spec.gadgetReplicas" for h in hits)
+        await _until_indexed(
+            store,
+            lambda: any(
+                h.gvk.group == group and h.path == "spec.gadgetReplicas"
+                for h in store.search("gadgetReplicas").fields
+            ),
+            "the CRD's field in the search index",
+        )
 
         deleted = await source.request("DELETE", f"{CRDS}/widgets.{group}")
         assert deleted.status == 200, deleted.body
@@ -275,8 +295,8 @@ async def test_snapshot_round_trip(source: Connection, tmp_path: Path) -> None:
     snap = SnapshotSource(out)
     assert snap.label.startswith("snapshot: v1.37.2 (recorded ")
     for openapi in ("v3", "v2"):
-        live = await build_catalog(source, openapi=openapi)  # type: ignore[arg-type]
-        offline = await build_catalog(snap, openapi=openapi)  # type: ignore[arg-type]
+        live = await build_catalog(source, openapi=openapi)
+        offline = await build_catalog(snap, openapi=openapi)
         assert offline.groups == live.groups
         assert offline.version == live.version
         assert await _operations(offline) == await _operations(live)

@@ -98,7 +98,7 @@ async def test_operations_of_a_resource(v3: Catalog) -> None:
 
 
 async def test_v3_and_v2_agree_on_operations_and_fields(v3: Catalog, v2: Catalog) -> None:
-    def ops(docs: list) -> dict:  # type: ignore[type-arg]
+    def ops(docs: list) -> dict:
         return {op.key: op for d in docs for op in d.document.operations.operations}
 
     a, b = ops(await v3.load_documents()), ops(await v2.load_documents())
@@ -123,7 +123,7 @@ async def test_v3_and_v2_agree_on_operations_and_fields(v3: Catalog, v2: Catalog
     assert _flatten(tree3.fields) == _flatten(tree2.fields)
 
 
-def _flatten(fields: tuple[Field, ...] | None, out: list | None = None) -> list:  # type: ignore[type-arg]
+def _flatten(fields: tuple[Field, ...] | None, out: list | None = None) -> list:
     out = [] if out is None else out
     for f in fields or ():
         out.append(
@@ -200,7 +200,8 @@ def test_parse_path() -> None:
 
 async def test_store_search(snapshot: SnapshotSource) -> None:
     store = CatalogStore(snapshot, refresh_interval=3600)
-    assert not store.ready and "not ready" in store.search("deploy").note
+    ready_before = store.ready
+    assert not ready_before and "not ready" in store.search("deploy").note
     await store.start()
     try:
         assert store.ready and store.generation == 1
@@ -255,7 +256,7 @@ async def test_legacy_discovery_from_snapshot_equals_aggregated(
     }
 
 
-def _resources(catalog: Catalog) -> dict:  # type: ignore[type-arg]
+def _resources(catalog: Catalog) -> dict:
     out = {}
     for r in catalog.resources():
         out[(r.group, r.version, r.name)] = (

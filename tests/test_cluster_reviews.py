@@ -4,6 +4,7 @@ the typed answers say what the server's own JSON says, for a service account wit
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from webexplorer.cluster.reviews import (
     NonResourceRule,
     ResourceAttributes,
     ResourceRule,
+    _attributes,
     access_review,
     rules_review,
 )
@@ -64,14 +66,16 @@ async def test_access_review_answers_as_rbac_does(
         refused = await access_review(conn, list_default)
         assert refused is not None and not refused.allowed and not refused.denied  # RBAC never denies
         assert refused.refusal(list_default) == (
-            f"Your identity may not list configmaps in the namespace 'default' (SelfSubjectAccessReview"
+            "Your identity may not list configmaps in the namespace 'default' of the core API group (\"\") "
+            "(SelfSubjectAccessReview"
             f"{': ' + refused.reason[:200] if refused.reason.strip() else ''}); the API server would answer "
             "403 Forbidden."
         )
         delete = ResourceAttributes("delete", "apps", "deployments", "scale", NS)
         refused = await access_review(conn, delete)
         assert refused is not None and (refused.refusal(delete) or "").startswith(
-            f"Your identity may not delete deployments/scale in the namespace '{NS}' (SelfSubjectAccessReview"
+            f"Your identity may not delete deployments/scale in the namespace '{NS}' of the API group 'apps' "
+            "(SelfSubjectAccessReview"
         )
 
 
@@ -123,6 +127,21 @@ async def test_rules_review_is_the_servers_status_typed(
 async def test_reviews_without_an_answer(control_plane: ControlPlane, tmp_path: Path) -> None:
     async with token_connection(control_plane, tmp_path, "not-a-token") as conn:
         assert await access_review(conn, ResourceAttributes("list", "", "pods")) is None  # never a refusal
+
         with pytest.raises(ClusterError) as caught:
             await rules_review(conn, "default")
     assert str(caught.value) == "The API server answered the SelfSubjectRulesReview with HTTP 401."
+
+
+async def test_every_access_review_names_its_api_group(
+    control_plane: ControlPlane, service_account: SAFactory, tmp_path: Path
+) -> None:
+    """The review's ``group`` is sent even for the core group (``""``), and another group's resource is
+    asked about in that group: the same resource name in the core group is refused."""
+    account = service_account(namespace=f"reviews-group-{uuid.uuid4().hex[:6]}", rules=[RULES[1]])
+    ns = account.namespace
+    async with token_connection(control_plane, tmp_path, account.token) as conn:
+        assert _attributes(ResourceAttributes("list", "", "pods"))["group"] == ""
+        scale = await access_review(conn, ResourceAttributes("update", "apps", "deployments", "scale", ns))
+        core = await access_review(conn, ResourceAttributes("update", "", "deployments", "scale", ns))
+    assert scale is not None and scale.allowed and core is not None and not core.allowed

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ import pytest
 import yaml
 
 from tests.fixtures.asgi import asgi_explorer
+from tests.fixtures.cluster import ServiceAccount
+from tests.fixtures.kubeconfigs import exec_user, write_yaml
 from webexplorer.ports import free_port
 from webexplorer.sandbox.binaries import ensure_binaries
 from webexplorer.sandbox.controlplane import ControlPlane
@@ -155,3 +158,63 @@ async def test_links_stay_in_the_context_and_the_header_offers_every_allowed_one
         first, picker = _without_picker((await c.get("/g/apps/v1")).text)
         assert 'href="/ctx/second/g/apps/v1"' in picker
         assert "/ctx/" not in first
+
+
+async def test_each_context_uses_its_own_credentials_exec_plugins_included(
+    control_plane: ControlPlane,
+    service_account: Callable[..., ServiceAccount],
+    tmp_path: Path,
+) -> None:
+    """A second context of the same cluster whose user is an exec credential plugin handing out a limited
+    service account's token: its pages run as that account (the plugin ran), the first as the admin."""
+    account = service_account(
+        namespace=f"ctx-{uuid.uuid4().hex[:6]}",
+        rules=[{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["list"]}],
+    )
+    token_file, counter = tmp_path / "token", tmp_path / "runs"
+    token_file.write_text(account.token)
+    doc = yaml.safe_load(control_plane.kubeconfig.read_text())
+    cluster = doc["clusters"][0]
+    admin = next(u for u in doc["users"] if u["name"] == "admin")
+    plugin = {
+        "name": "plugin",
+        "user": exec_user({"EXEC_TOKEN_FILE": str(token_file), "EXEC_COUNTER": str(counter)}),
+    }
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [cluster],
+        "users": [admin, plugin],
+        "contexts": [
+            {
+                "name": "admin",
+                "context": {"cluster": cluster["name"], "user": "admin", "namespace": "default"},
+            },
+            {
+                "name": "ci",
+                "context": {"cluster": cluster["name"], "user": "plugin", "namespace": account.namespace},
+            },
+        ],
+        "current-context": "admin",
+    }
+    config = write_yaml(tmp_path / "kubeconfig", doc)
+    async with asgi_explorer(_settings(config, ["ci"])) as c:
+        first = await c.get("/")
+        assert "admin" in _acting_as(first.text) and not counter.exists()  # nothing opened it yet
+        ci = await c.get(f"/ctx/ci/can-i?namespace={account.namespace}")
+        assert ci.status_code == 200, ci.text
+        assert account.username in _acting_as(ci.text)
+        assert counter.read_text().count("\n") >= 1  # the plugin gave the token
+        assert re.search(r"<td class=\"mono\">configmaps</td>", ci.text)
+        sent = await c.get(
+            f"/ctx/ci/try/core/v1/listCoreV1NamespacedConfigMap?p.namespace={account.namespace}"
+        )
+        assert 'id="tryout-denied"' not in sent.text
+        refused = await c.get("/ctx/ci/try/core/v1/listCoreV1NamespacedConfigMap?p.namespace=default")
+        assert 'id="tryout-denied"' in refused.text
+        assert "admin" in _acting_as((await c.get("/g/apps")).text)  # the first context is untouched
+
+
+def _acting_as(page: str) -> str:
+    start = page.find('id="acting-as"')
+    return re.sub(r"<[^>]+>", " ", page[start : page.find("</span>", page.find("</a>", start))])

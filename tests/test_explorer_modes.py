@@ -62,6 +62,18 @@ async def test_kubectl_proxy_mode(kubectl_proxy: str) -> None:
         home = (await c.get("/")).text
     assert kubectl_proxy in home
     assert 'href="/g/apps"' in home
+    assert ">default<" in home  # the default namespace, outside a pod
+
+
+async def test_server_mode_in_a_pod_defaults_to_the_pods_namespace(
+    kubectl_proxy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind an ambassador sidecar (k8s/overlays/ambassador) the pod's namespace is the default one, as
+    in-cluster; the real node showed "default" there before (tests/test_node_ambassador.py)."""
+    monkeypatch.setenv("POD_NAMESPACE", "team-a")
+    async with explorer(Settings(server=kubectl_proxy)) as c:
+        home = (await c.get("/")).text
+    assert ">team-a<" in home
 
 
 async def test_broken_kubeconfig_says_so_and_serves_the_snapshot(tmp_path: Path) -> None:

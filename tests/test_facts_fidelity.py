@@ -117,16 +117,16 @@ def cases(field: dict[str, Any], fact: dict[str, Any]) -> Iterator[tuple[Any, An
         if n > 0:
             yield _string_for(facts, n - 1), _string_for(facts, n)
     elif kind == "range":
-        n = _number(value)
-        step = 1 if isinstance(n, int) else 0.5
+        bound = _number(value)
+        step = 1 if isinstance(bound, int) else 0.5
         if words.startswith("at least"):
-            yield n - step, n
+            yield bound - step, bound
         elif words.startswith("greater than"):
-            yield n, n + step / 4
+            yield bound, bound + step / 4
         elif words.startswith("at most"):
-            yield n + step, n
+            yield bound + step, bound
         elif words.startswith("less than"):
-            yield n, n - step / 4
+            yield bound, bound - step / 4
     elif kind == "multipleOf":
         m = _number(value)
         yield m + 1, m * 2

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import logging
 import secrets
@@ -23,7 +22,7 @@ import httpx
 import pytest
 
 from tests.fixtures.cluster import ServiceAccount
-from tests.tryout_helpers import CSRF, SAME_ORIGIN, explorer_app, text_of
+from tests.tryout_helpers import CSRF, SAME_ORIGIN, basic, explorer_app, text_of
 from webexplorer.app import create_app
 from webexplorer.sandbox.controlplane import ControlPlane
 from webexplorer.sandbox.kubectl_proxy import KubectlProxy
@@ -151,10 +150,6 @@ def test_sealed_sign_in_expires_when_idle() -> None:
     assert sealer.open("%%%", 1030.0) is None
 
 
-def basic(password: str) -> str:
-    return "Basic " + base64.b64encode(f"proxy:{password}".encode()).decode()
-
-
 async def test_impersonation_through_the_trusted_proxy_only(
     control_plane: ControlPlane, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -206,8 +201,8 @@ async def test_trusted_proxy_addresses(control_plane: ControlPlane) -> None:
 
 def test_settings_reject_bad_cidrs() -> None:
     with pytest.raises(ValueError, match="does not appear to be"):
-        Settings(trusted_proxies="10.0.0.0/8,not-a-network")  # type: ignore[arg-type]
-    assert Settings(trusted_proxies="10.0.0.0/8, 127.0.0.1").trusted_proxies == [  # type: ignore[arg-type]
+        Settings(trusted_proxies="10.0.0.0/8,not-a-network")
+    assert Settings(trusted_proxies="10.0.0.0/8, 127.0.0.1").trusted_proxies == [
         "10.0.0.0/8",
         "127.0.0.1",
     ]

@@ -26,16 +26,15 @@ TARGETS = ["base", *(f"overlays/{name}" for name in OVERLAYS)]
 EXPECTED_OVERLAYS = {"ambassador", "ingress", "per-user", "replicas", "writes"}
 
 
-def render(control_plane: ControlPlane, target: str) -> list[dict[str, Any]]:
-    result = subprocess.run(
-        [str(control_plane.kubectl), "kustomize", str(K8S / target)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+def rendered_docs(argv: list[str]) -> list[dict[str, Any]]:
+    """The objects a renderer (``kubectl kustomize``, ``helm template``) prints, parsed."""
+    result = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)
     assert result.returncode == 0, result.stderr
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def render(control_plane: ControlPlane, target: str) -> list[dict[str, Any]]:
+    return rendered_docs([str(control_plane.kubectl), "kustomize", str(K8S / target)])
 
 
 def one(docs: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ microseconds, measured by ``bench.connections`` rather than asserted).
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Callable
@@ -63,3 +64,47 @@ def test_a_connection_idle_past_five_seconds_still_answers(
         assert _get(sock) == b"HTTP/1.1 200 OK"
         time.sleep(6.5)  # uvicorn's default keep-alive (5 s) would have closed it
         assert _get(sock) == b"HTTP/1.1 200 OK"
+
+
+def _closed_lines(explorer: ExplorerProcess) -> list[dict[str, object]]:
+    lines = []
+    for line in explorer.log().splitlines():
+        if line.startswith("{") and '"connection_closed"' in line:
+            lines.append(json.loads(line))
+    return lines
+
+
+def _read_until_closed(sock: socket.socket, within: float) -> bytes:
+    """Everything the server sends until it closes the connection (within ``within`` seconds)."""
+    sock.settimeout(within)
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return data
+
+
+def test_each_connection_the_explorer_ends_is_logged_with_why(
+    explorer_factory: Callable[..., ExplorerProcess],
+) -> None:
+    """An idle connection past its keep-alive timeout, a malformed request and the connections open at
+    shutdown each get one JSON line; a client closing its own connection gets none."""
+    explorer = explorer_factory(args=["--mode", "snapshot", "--keep-alive-timeout", "2", "--log-json"])
+    port = int(explorer.url.rsplit(":", 1)[1])
+    with socket.create_connection((LOOPBACK, port), timeout=10) as sock:
+        assert _get(sock) == b"HTTP/1.1 200 OK"
+        assert _read_until_closed(sock, within=20) == b""
+    with socket.create_connection((LOOPBACK, port), timeout=10) as sock:
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        assert _read_until_closed(sock, within=20).startswith(b"HTTP/1.1 400")
+    with socket.create_connection((LOOPBACK, port), timeout=10) as sock:
+        assert _get(sock) == b"HTTP/1.1 200 OK"  # closed by the client: no line
+    idle = socket.create_connection((LOOPBACK, port), timeout=10)
+    with idle:
+        assert _get(idle, "/readyz") == b"HTTP/1.1 200 OK"
+        explorer.stop()  # SIGTERM well inside the 2 s: the connection is still open
+    lines = _closed_lines(explorer)
+    reasons = [line["reason"] for line in lines]
+    assert reasons == ["keep-alive-timeout", "bad-request", "shutdown"], lines
+    first = lines[0]
+    assert first["answers"] == 1 and str(first["peer"]).startswith(f"{LOOPBACK}:")
+    assert "closing the connection" in str(first["message"])

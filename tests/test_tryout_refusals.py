@@ -162,7 +162,9 @@ async def test_snapshot_mode_shows_the_form_disabled() -> None:
             ex = ExplorerClient(client)
             page = await ex.open(f"/try/core/v1/{CREATE}")
             assert "recorded snapshot" in text_of(page.text, "tryout-disabled")
-            assert "<fieldset disabled>" in page.text
+            # nothing can be sent (Send is disabled); the body editor stays editable for the local check
+            assert 'id="tryout-send" disabled' in page.text
+            assert "/check" in page.text.split('id="try-body"', 1)[1].split(">", 1)[0]
             response = await ex.send(CREATE, {"p.namespace": "default", "body": "kind: ConfigMap\n"})
             assert response.status_code == 409
             assert "recorded snapshot" in text_of(response.text, "tryout-refusal")

@@ -4,7 +4,9 @@ server's audit log as the witness of what was (not) sent."""
 
 from __future__ import annotations
 
+import base64
 import html as html_lib
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -79,6 +81,11 @@ async def explorer_app(
             yield ExplorerClient(client)
 
 
+def basic(password: str) -> str:
+    """The Authorization header of the trusted authenticating proxy (``--trusted-proxy-secret``)."""
+    return "Basic " + base64.b64encode(f"proxy:{password}".encode()).decode()
+
+
 def audit_count(control_plane: ControlPlane, needle: str) -> int:
     """Requests the API server logged whose URI contains ``needle`` (audit log, Metadata level)."""
     return sum(1 for e in control_plane.audit_events() if needle in str(e.get("requestURI", "")))
@@ -107,5 +114,31 @@ def text_of(html: str, element_id: str) -> str:
     """The text inside the element with ``id`` (tags removed; enough for assertions)."""
     start = html.find(f'id="{element_id}"')
     assert start != -1, f"no #{element_id} in the page"
+    start = html.find(">", start) + 1  # after the element's own opening tag, whatever attributes it has
     chunk = html[start : start + 20000]
     return html_lib.unescape(re.sub(r"<[^>]+>", "", chunk))
+
+
+def apply_owned_configmap(admin: httpx.Client, namespace: str, name: str, manager: str) -> None:
+    """A ConfigMap ``data.a: "1"`` made by server-side apply, so ``manager`` owns the field (the other
+    side of an apply conflict)."""
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"a": "1"}}
+    admin.patch(
+        f"/api/v1/namespaces/{namespace}/configmaps/{name}",
+        params={"fieldManager": manager},
+        content=json.dumps(body),
+        headers={"Content-Type": "application/apply-patch+yaml"},
+    ).raise_for_status()
+
+
+def conflicting_apply(namespace: str, name: str) -> dict[str, str]:
+    """The try-it fields of a real server-side apply (manager ``webexplorer``) that changes ``data.a``
+    of :func:`apply_owned_configmap`'s object: a conflict."""
+    return {
+        "p.namespace": namespace,
+        "p.name": name,
+        "q.fieldManager": "webexplorer",
+        "patch_type": "application/apply-patch+yaml",
+        "body": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: '2'\n",
+        "dry_run": "off",
+    }

@@ -22,6 +22,7 @@ from webexplorer.web import (
     errors,
     groups,
     health,
+    history,
     home,
     metrics,
     operations,
@@ -30,11 +31,13 @@ from webexplorer.web import (
     resources,
     schemas,
     search,
+    tryout_check,
     tryout_page,
     tryout_send,
     tryout_suggest,
     tryout_views,
     tryout_watch,
+    upgrade,
 )
 from webexplorer.web.assets import serve_asset
 from webexplorer.web.contexts import ContextMiddleware
@@ -42,6 +45,7 @@ from webexplorer.web.csrf import SessionMiddleware, Sessions
 from webexplorer.web.exposition import observe_upstream
 from webexplorer.web.guards import GuardMiddleware, HostAllowList
 from webexplorer.web.head import HeadAsGetMiddleware
+from webexplorer.web.releaseview import ReleaseViewMiddleware
 from webexplorer.web.routemarks import PROBE, STREAM, marked_paths
 from webexplorer.web.signin_cookie import SignInCookieMiddleware
 from webexplorer.web.state import ATTRIBUTE as STATE_ATTRIBUTE
@@ -91,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router, dependencies=page)  # /search?q=
     app.include_router(raw.router, dependencies=page)  # /raw/<api path>
     app.include_router(diff.router, dependencies=page)  # /diff?old=&new=
+    app.include_router(upgrade.router, dependencies=page)  # /upgrade?target=<embedded release>
     app.include_router(
         pod.router, dependencies=page
     )  # /pod: the Downward API of the pod the explorer runs in
@@ -99,10 +104,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tryout_page.router, dependencies=page)  # GET /try/<group>/<version>/<operationId>
     app.include_router(tryout_send.router, dependencies=page)  # POST to the same, /try/answer/<key>
     app.include_router(tryout_views.router, dependencies=page)  # /try/view/yaml, /try/view/explain
+    app.include_router(tryout_check.router, dependencies=page)  # POST /try/<g>/<v>/<operationId>/check
     app.include_router(tryout_suggest.router, dependencies=page)  # /try/suggest/namespaces, .../names/...
     # /try/watch/<ticket>, /try/watch-stop/<ticket>
     app.include_router(tryout_watch.router, dependencies=page)
     app.include_router(access.router, dependencies=page)  # /signin /signout (--identity token), /can-i
+    app.include_router(history.router, dependencies=page)  # /history (kept in the browser)
     # /static/<file>?v=<hash>: CSS, scripts, icon from memory, gzipped once (web/assets.py)
     app.add_api_route("/static/{path:path}", serve_asset, methods=["GET", "HEAD"], include_in_schema=False)
 
@@ -114,6 +121,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # HEAD on any page answers like GET, without the body
     app.add_middleware(HeadAsGetMiddleware, streaming=marked_paths(marked, STREAM))
     # /ctx/<name>/<page>: <page> of another kubeconfig context (--contexts), with its own explorer
+    app.add_middleware(
+        ReleaseViewMiddleware, releases=state.releases
+    )  # /release/<v>/<page>, inside a context
     app.add_middleware(ContextMiddleware, contexts=state.contexts)
     app.add_middleware(SignInCookieMiddleware, always_secure=settings.secure_cookies)
     # CSRF tokens (web/csrf.py) are keyed by the session the middleware reads

@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 
 from webexplorer.catalog import Catalog, CatalogStore, SnapshotSource, embedded_snapshot_path
+from webexplorer.catalog.copies import CopyingSource, KeptCopies
 from webexplorer.cluster import ConfigError, Connection, Detection, connect, detect
 from webexplorer.cluster.sending import RequestObserver
 from webexplorer.settings import Settings
@@ -47,6 +48,9 @@ class Explorer:
     detection: Detection | None = None
     #: a configuration problem found at start (shown on every page until fixed)
     problem: str | None = None
+    #: the last good copy of every document read from the live server (raw pages in an outage);
+    #: None when serving a snapshot, which always answers
+    copies: KeptCopies | None = None
 
     @classmethod
     async def open(cls, settings: Settings, *, observer: RequestObserver | None = None) -> Explorer:
@@ -66,24 +70,31 @@ class Explorer:
             problem = f"{exc} Until then the explorer serves the embedded snapshot."
             log.warning("configuration problem: %s", exc)
             connection = None
-        source: DocumentSource = connection or SnapshotSource(settings.snapshot or embedded_snapshot_path())
-        store = await _started_store(settings, source)
+        copies = KeptCopies() if connection is not None else None
+        source: DocumentSource = (
+            CopyingSource(connection, copies)
+            if connection is not None
+            else SnapshotSource(settings.snapshot or embedded_snapshot_path())
+        )
+        store = await _started_store(settings, source, connection)
         log.info(
             "serving %s (%s)%s",
             source.label,
             detection.reason if detection else "snapshot chosen by the operator",
             "" if store.ready else " — catalog not ready",
         )
-        return cls(settings, connection, source, store, detection, problem)
+        return cls(settings, connection, source, store, detection, problem, copies)
 
     @classmethod
     async def open_on(cls, settings: Settings, connection: Connection, detection: Detection) -> Explorer:
         """An explorer on a connection made elsewhere (another context of the kubeconfig): its own catalog,
         refreshed like the first one's. A server that does not answer leaves it serving nothing but the
         sentence that says so (its catalog problem), as at start."""
-        store = await _started_store(settings, connection)
+        copies = KeptCopies()
+        source = CopyingSource(connection, copies)
+        store = await _started_store(settings, source, connection)
         log.info("serving %s (%s)", connection.label, detection.reason)
-        return cls(settings, connection, connection, store, detection)
+        return cls(settings, connection, source, store, detection, copies=copies)
 
     async def close(self) -> None:
         await self.store.stop()
@@ -134,10 +145,14 @@ class Explorer:
         return patience + settings.request_timeout
 
 
-async def _started_store(settings: Settings, source: DocumentSource) -> CatalogStore:
-    """The catalog store of ``source``, its first catalog built (or its error recorded) and refreshing."""
+async def _started_store(
+    settings: Settings, source: DocumentSource, connection: Connection | None
+) -> CatalogStore:
+    """The catalog store of ``source``, its first catalog built (or its error recorded) and refreshing:
+    by watching ``connection`` (unless the operator chose polling), else by polling ``source``."""
     store = CatalogStore(
         source,
+        watch=connection if connection is not None and settings.changes == "watch" else None,
         openapi=settings.openapi,
         refresh_interval=settings.refresh_interval,
         rebuild_interval=settings.rebuild_interval,

@@ -7,7 +7,9 @@ under steady load some requests were sent on connections the server was closing 
 the event loop was busy past the deadline (a long page, a GC pass), the keep-alive timer fired before the
 loop read a request that had already arrived. So the timeout is longer than common client pools', and
 :class:`KeepAliveProtocol` closes only a connection with nothing waiting to be read, logging the ones it
-keeps.
+keeps. Every connection the explorer ends itself — an idle one past its keep-alive timeout, the open ones
+at shutdown, one that sent a malformed request — gets one log line saying why (``connection_closed``
+fields with ``--log-json``); a client closing its own connection is not logged.
 
 Graceful shutdown (SIGTERM from the kubelet, Ctrl-C): uvicorn stops accepting connections, then waits
 up to ``timeout_graceful_shutdown`` for open requests. A try-it watch is an open request that would
@@ -18,10 +20,12 @@ lifespan closes the catalog refresh and the connection.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
 import sys
+import time
 
 import uvicorn
 from fastapi import FastAPI
@@ -46,7 +50,17 @@ def display_url(host: str, port: int) -> str:
 
 
 class KeepAliveProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, closing an idle connection only when no request is waiting on it."""
+    """uvicorn's httptools protocol, closing an idle connection only when no request is waiting on it,
+    and logging every connection the explorer ends itself (:func:`log_closed`)."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.opened_at = time.monotonic()
+        self.answers = 0
+
+    def on_response_complete(self) -> None:
+        self.answers += 1
+        super().on_response_complete()
 
     def timeout_keep_alive_handler(self) -> None:
         sock = self.transport.get_extra_info("socket")
@@ -56,7 +70,42 @@ class KeepAliveProtocol(HttpToolsProtocol):
             peer = self.transport.get_extra_info("peername")
             log.info("kept connection from %s open: a request arrived as its keep-alive timer fired", peer)
             return
+        if not self.transport.is_closing():
+            log_closed(self, "keep-alive-timeout", f"idle for {self.timeout_keep_alive} s")
         super().timeout_keep_alive_handler()
+
+    def shutdown(self) -> None:
+        if not self.transport.is_closing():
+            busy = self.cycle is not None and not self.cycle.response_complete
+            log_closed(self, "shutdown", "after the answer in progress" if busy else "idle")
+        super().shutdown()
+
+    def send_400_response(self, msg: str) -> None:
+        log_closed(self, "bad-request", msg)
+        super().send_400_response(msg)
+
+
+def log_closed(protocol: KeepAliveProtocol, reason: str, detail: str) -> None:
+    """One line (JSON fields with ``--log-json``) for a connection the explorer ends itself — never for
+    one the client closed — so a client's reset can be matched with what the server did."""
+    client = protocol.client
+    peer = f"{client[0]}:{client[1]}" if client else "unknown"
+    fields = {
+        "event": "connection_closed",
+        "reason": reason,
+        "detail": detail,
+        "peer": peer,
+        "answers": getattr(protocol, "answers", 0),
+        "open_s": round(time.monotonic() - getattr(protocol, "opened_at", time.monotonic()), 3),
+    }
+    log.info(
+        "closing the connection from %s after %d answers (%s: %s)",
+        peer,
+        fields["answers"],
+        reason,
+        detail,
+        extra={"fields": fields},
+    )
 
 
 def request_waiting(sock: socket.socket) -> bool:

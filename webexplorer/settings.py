@@ -109,11 +109,16 @@ class Settings(BaseSettings):
         default_factory=list,
         description="recorded snapshot files the API diff page offers to compare (besides the embedded one)",
     )
+    changes: Literal["watch", "poll"] = Field(
+        "watch",
+        description="how API changes (CRDs, APIServices) are learnt: 'watch' them (polling only when the "
+        "identity may not watch them), or 'poll' discovery every --refresh-interval",
+    )
     refresh_interval: float = Field(
         1.0,
         gt=0,
-        description="seconds between background checks for API changes (CRDs): conditional GETs of "
-        "discovery and the OpenAPI index, answered 304 while nothing changed",
+        description="seconds between background checks for API changes when polling (--changes poll, or an "
+        "identity that may not watch): conditional GETs of discovery and the OpenAPI index",
     )
     rebuild_interval: float = Field(
         1.0,
@@ -143,6 +148,11 @@ class Settings(BaseSettings):
         32.0,
         ge=0,
         description="memory for rendered page content kept until the API changes (0 turns the cache off)",
+    )
+    client_snippets: bool = Field(
+        True,
+        description="show each operation and try-it request as Python, JavaScript, Go and Java "
+        "client-library code beside curl and kubectl",
     )
     log_json: bool = Field(False, description="write logs as JSON lines")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="log level")

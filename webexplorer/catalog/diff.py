@@ -6,7 +6,8 @@ Two steps, so the comparison itself is pure and unit-tested on hand-made data:
    operations (by method and path, the identity that survives OpenAPI versions) and the field paths of
    every kind, walked to ``max_depth`` and stopping at recursive references, each with whether it is
    marked deprecated. It loads every OpenAPI document, so callers cache it per catalog.
-2. :func:`diff_surfaces` compares two surfaces: added, removed and newly deprecated items.
+2. :func:`diff_surfaces` compares two surfaces: added, removed and newly deprecated items, and fields
+   whose type, required flag, enum values, default or description changed.
 
 Deprecation is read where Kubernetes writes it: the OpenAPI ``deprecated`` flag of operations, and prose
 ("Deprecated: …", "deprecated in v1.x") in operation and field descriptions. Discovery carries no
@@ -22,9 +23,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import orjson
+
 from .catalog import Catalog, LoadedDocument
 from .model import GVK, Resource
 from .operations import Operation
+from .schema import Field
 
 _DEPRECATED = re.compile(r"\bdeprecated\b", re.IGNORECASE)
 
@@ -59,9 +63,51 @@ class OperationFacts:
 
 @dataclass(frozen=True, slots=True, order=True)
 class FieldFacts:
+    """One field of one kind as a diff and the release history compare it: its type (kubectl explain's
+    spelling), whether it is required, its enum values, default and description."""
+
     gvk: GVK
     path: str
     deprecated: bool = False
+    type: str = field(default="", compare=False)
+    required: bool = field(default=False, compare=False)
+    enum: tuple[str, ...] = field(default=(), compare=False)
+    default: str = field(default="", compare=False)
+    description: str = field(default="", compare=False, repr=False)
+
+
+#: what :func:`field_changes` compares, in the order a change list shows them
+FIELD_ASPECTS = ("type", "required", "enum", "default", "description")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class FieldChange:
+    """One aspect of a field that differs between two APIs: ``what`` is one of :data:`FIELD_ASPECTS`."""
+
+    gvk: GVK
+    path: str
+    what: str
+    old: str
+    new: str
+
+
+def field_changes(old: FieldFacts, new: FieldFacts) -> list[FieldChange]:
+    """How ``new`` differs from ``old`` (the same field of two APIs), aspect by aspect."""
+    out = []
+    for what in FIELD_ASPECTS:
+        a, b = _aspect(old, what), _aspect(new, what)
+        if a != b:
+            out.append(FieldChange(new.gvk, new.path, what, a, b))
+    return out
+
+
+def _aspect(f: FieldFacts, what: str) -> str:
+    if what == "required":
+        return "required" if f.required else "optional"
+    if what == "enum":
+        return ", ".join(f.enum)
+    value: str = getattr(f, what)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +119,8 @@ class ApiSurface:
     resources: Mapping[tuple[str, str, str], ResourceFacts]
     operations: Mapping[tuple[str, str], OperationFacts]
     fields: Mapping[GVK, Mapping[str, FieldFacts]]
+    #: the ``Warning`` each deprecated resource's list answered with, by (group, version, plural)
+    warnings: Mapping[tuple[str, str, str], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +139,7 @@ class ApiDiff:
     fields_added: tuple[FieldFacts, ...] = ()
     fields_removed: tuple[FieldFacts, ...] = ()
     fields_deprecated: tuple[FieldFacts, ...] = ()
+    fields_changed: tuple[FieldChange, ...] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
 
     @property
@@ -107,6 +156,7 @@ class ApiDiff:
                 self.fields_added,
                 self.fields_removed,
                 self.fields_deprecated,
+                self.fields_changed,
             )
         )
 
@@ -145,14 +195,31 @@ def _fields_of(
         name = schemas.definition_for(gvk)
         if name is None:
             continue
-        out[gvk] = {
-            f.path: FieldFacts(gvk, f.path, says_deprecated(f.description[:300]))
-            for f in schemas.walk(name, max_depth)
-        }
+        out[gvk] = {f.path: _field_facts(gvk, f) for f in schemas.walk(name, max_depth)}
     return out
 
 
-async def surface_of(catalog: Catalog, label: str, *, max_depth: int = 8) -> ApiSurface:
+def _field_facts(gvk: GVK, f: Field) -> FieldFacts:
+    default = "" if f.default is None else orjson.dumps(f.default, option=orjson.OPT_SORT_KEYS).decode()
+    return FieldFacts(
+        gvk,
+        f.path,
+        says_deprecated(f.description[:300]),
+        str(f.type),
+        f.required,
+        tuple(str(v) for v in f.enum),
+        default,
+        f.description,
+    )
+
+
+async def surface_of(
+    catalog: Catalog,
+    label: str,
+    *,
+    max_depth: int = 8,
+    list_warnings: Mapping[str, str] | None = None,
+) -> ApiSurface:
     """Read ``catalog`` (every OpenAPI document it names) into an :class:`ApiSurface`.
 
     Documents that cannot be read are left out; the schema walk runs in a worker thread because a big
@@ -166,7 +233,12 @@ async def surface_of(catalog: Catalog, label: str, *, max_depth: int = 8) -> Api
             operations.setdefault(op.key, _operation_facts(op))
     kinds = sorted({r.kind for r in catalog.resources() if r.kind.kind})
     fields = await asyncio.to_thread(_fields_of, docs, kinds, max_depth)
-    return ApiSurface(label, gvs, resources, operations, fields)
+    warnings = {
+        (r.group, r.version, r.name): text
+        for r in catalog.resources()
+        if (text := (list_warnings or {}).get(f"{r.base_path}/{r.name}"))
+    }
+    return ApiSurface(label, gvs, resources, operations, fields, warnings)
 
 
 # ---------------------------------------------------------------------------------------------- comparing
@@ -184,11 +256,14 @@ def diff_surfaces(old: ApiSurface, new: ApiSurface) -> ApiDiff:
     f_added: list[FieldFacts] = []
     f_removed: list[FieldFacts] = []
     f_deprecated: list[FieldFacts] = []
+    f_changed: list[FieldChange] = []
     for gvk in new.fields.keys() & old.fields.keys():
         a, b = old.fields[gvk], new.fields[gvk]
         f_added.extend(b[p] for p in b.keys() - a.keys())
         f_removed.extend(a[p] for p in a.keys() - b.keys())
         f_deprecated.extend(b[p] for p in b.keys() & a.keys() if b[p].deprecated and not a[p].deprecated)
+        for p in b.keys() & a.keys():
+            f_changed.extend(field_changes(a[p], b[p]))
     counts = {
         "old_operations": len(old.operations),
         "new_operations": len(new.operations),
@@ -210,6 +285,7 @@ def diff_surfaces(old: ApiSurface, new: ApiSurface) -> ApiDiff:
         fields_added=tuple(sorted(f_added)),
         fields_removed=tuple(sorted(f_removed)),
         fields_deprecated=tuple(sorted(f_deprecated)),
+        fields_changed=tuple(sorted(f_changed)),
         counts=counts,
     )
 

@@ -63,12 +63,15 @@ class RefreshPacer:
             # 1, 2, 4, ... check intervals, capped (never below one interval)
             backoff = self.check_interval * float(2 ** min(self.failures - 1, 30))
             return min(backoff, max(self.check_interval, self.max_backoff))
-        wait = self.check_interval
-        if self.last_rebuild_at is not None:
-            # rebuilds never run back to back: changes seen sooner wait and fold into one rebuild
-            gap = max(self.rebuild_interval, self.busy_factor * self.last_rebuild_seconds)
-            wait = max(wait, self.last_rebuild_at + gap - now)
-        return max(0.0, wait)
+        return max(self.check_interval, self.rebuild_wait(now))
+
+    def rebuild_wait(self, now: float) -> float:
+        """Seconds until a rebuild may run again: rebuilds never run back to back, so changes seen
+        sooner wait and fold into one rebuild (0 when none ran recently)."""
+        if self.last_rebuild_at is None:
+            return 0.0
+        gap = max(self.rebuild_interval, self.busy_factor * self.last_rebuild_seconds)
+        return max(0.0, self.last_rebuild_at + gap - now)
 
 
 @dataclass

@@ -1,8 +1,11 @@
 """:class:`CatalogStore`: the current catalog, and the loop that keeps it true.
 
-Pages read ``store.catalog`` (one attribute read, never blocked). The refresh loop checks the
-discovery ETags and the v3 index every ``refresh_interval`` seconds (one by default: three conditional
-GETs, answered 304 while nothing changed); when something changed (a CRD was created or deleted) it
+Pages read ``store.catalog`` (one attribute read, never blocked). Given a ``watch`` source, the store
+learns of changes from watches on CustomResourceDefinitions and APIServices (:mod:`.watching`) and
+checks only after an event (:data:`FOLLOW_UP`); otherwise — a snapshot, ``--changes poll``, or an
+identity that may not watch — the refresh loop checks the discovery ETags and the v3 index every
+``refresh_interval`` seconds (one by default: three conditional GETs, answered 304 while nothing
+changed). Either way, when something changed (a CRD was created or deleted) it
 builds the new :class:`~.catalog.Catalog` off to the side and swaps the one reference. Requests in
 flight keep the catalog they started with. When the checks come next is :class:`~.pacing.RefreshPacer`'s
 decision: after a rebuild the next check waits ``rebuild_interval`` (longer after a slow rebuild), so
@@ -23,7 +26,7 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from ..source import DocumentSource, SourceError
+from ..source import DocumentSource, SourceError, WatchSource
 from .build import OpenAPIChoice, build_catalog
 from .catalog import Catalog
 from .errors import CatalogError
@@ -33,8 +36,14 @@ from .operations import Operation, OperationIndex
 from .pacing import OutageLog, Outcome, RefreshPacer
 from .schema import FieldTree
 from .search import FieldCache, FieldEntry, SearchIndex, SearchResults
+from .watching import WATCHED, CollectionWatch, WatchHooks, WatchNotPossible
 
 log = logging.getLogger(__name__)
+
+#: seconds after a change a watch reported at which discovery's ETags are checked: at once (the events
+#: of one change come in a burst) and twice more, because aggregated discovery and the OpenAPI v3 index
+#: follow a CRD's events by up to a few seconds
+FOLLOW_UP = (0.2, 1.0, 3.0)
 
 
 class CatalogNotReady(CatalogError):
@@ -57,8 +66,16 @@ class CatalogStore:
         index_fields: bool = True,
         index_concurrency: int = 2,
         docs_budget_bytes: int = 64 << 20,
+        watch: WatchSource | None = None,
     ) -> None:
         self.source = source
+        #: where change watches go (None: poll, as for a snapshot); see :attr:`change_note`
+        self.watch_source = watch
+        self.watchers: tuple[CollectionWatch, ...] = ()
+        #: why the store polls although it was given a watch source (the identity may not watch, say)
+        self.watch_problem: str | None = None
+        self._watch_failing = False
+        self._kicked = asyncio.Event()
         self.openapi: OpenAPIChoice = openapi
         #: seconds between two checks while nothing changes
         self.refresh_interval = refresh_interval
@@ -80,8 +97,7 @@ class CatalogStore:
         self.generation = 0
         self.last_error: str | None = None
         self.last_error_at: datetime | None = None
-        #: ``time.monotonic()`` of the last check the source answered (readiness: "the API server answers")
-        self.last_success_monotonic: float | None = None
+        self._last_success: float | None = None
         #: how many checks ended which way, since start (``/metrics``)
         self.refresh_counts: dict[str, int] = {"changed": 0, "unchanged": 0, "failed": 0}
 
@@ -107,6 +123,32 @@ class CatalogStore:
     def search_index(self) -> SearchIndex | None:
         return self._index
 
+    @property
+    def last_success_monotonic(self) -> float | None:
+        """``time.monotonic()`` when the server last answered (readiness: "the API server answers"): a
+        check, a list, an event or a bookmark; now, while every change watch is open."""
+        if self.watchers and all(w.streaming for w in self.watchers):
+            return time.monotonic()
+        return self._last_success
+
+    @property
+    def watching(self) -> bool:
+        """Changes are learnt from watches now (not from checks every ``refresh_interval``)."""
+        return bool(self.watchers) and self.watch_problem is None
+
+    @property
+    def change_note(self) -> str:
+        """How the store learns that the API changed, in one sentence for the home page."""
+        if self.watching:
+            what = " and ".join(w.what for w in self.watchers)
+            if self._watch_failing:
+                return (
+                    f"Watching {what}, reconnecting: the API server does not answer now ({self.last_error})"
+                )
+            return f"Watching {what}: a change is seen at once, and nothing is asked while nothing changes."
+        why = f" ({self.watch_problem})" if self.watch_problem else ""
+        return f"Checking discovery every {self.refresh_interval:g} s{why}."
+
     # ------------------------------------------------------------------------------------- lifecycle
 
     async def start(self) -> None:
@@ -125,9 +167,71 @@ class CatalogStore:
         self._loop_task = self._index_task = None
 
     async def _run(self) -> None:
+        if self.watch_source is not None:
+            try:
+                await self._watch_changes(self.watch_source)
+            except WatchNotPossible as exc:
+                self.watch_problem = f"the explorer may not watch: {exc}"
+                log.warning(
+                    "watching for API changes is not possible (%s); checking every %g s instead",
+                    exc,
+                    self.refresh_interval,
+                )
+        await self._poll()
+
+    async def _poll(self) -> None:
         while True:
             await asyncio.sleep(self.pacer.delay(time.monotonic()))
             await self.refresh()
+
+    # ------------------------------------------------------------------------------------- watching
+
+    async def _watch_changes(self, source: WatchSource) -> None:
+        """Run the change watches (and the checks they trigger) until one says watching is not possible."""
+        hooks = WatchHooks(self._watch_changed, self._watch_answered, self._watch_failed)
+        self.watchers = tuple(CollectionWatch(source, path, what, hooks) for path, what in WATCHED)
+        follow = asyncio.create_task(self._follow_changes(), name="catalog-follow-changes")
+        try:
+            async with asyncio.TaskGroup() as group:
+                for w in self.watchers:
+                    group.create_task(w.run(), name=f"catalog-watch-{w.what}")
+        except* WatchNotPossible as failed:
+            raise failed.exceptions[0] from None
+        finally:
+            follow.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follow
+
+    def _watch_changed(self, what: str) -> None:
+        log.debug("API change seen: %s", what)
+        self._kicked.set()
+
+    def _watch_answered(self) -> None:
+        self._last_success = time.monotonic()
+        if self._watch_failing:  # back after an outage: confirm (an upgraded server changes built-ins)
+            self._watch_failing = False
+            self._kicked.set()
+
+    def _watch_failed(self, message: str) -> None:
+        self._watch_failing = True
+        self._record_error(message)
+
+    async def _follow_changes(self) -> None:
+        """After each change a watch reports, check discovery at the :data:`FOLLOW_UP` offsets (never
+        sooner after a rebuild than the pacer allows, so CRD churn folds into one rebuild at a time)."""
+        while True:
+            await self._kicked.wait()
+            self._kicked.clear()
+            started = checked = time.monotonic()
+            for offset in FOLLOW_UP:
+                if started + offset < checked:
+                    continue  # the last check (held back by the pacer) came after this one was due
+                now = time.monotonic()
+                await asyncio.sleep(max(started + offset - now, self.pacer.rebuild_wait(now)))
+                await self.refresh()
+                checked = time.monotonic()
+                if self._kicked.is_set():
+                    break  # a newer change: its own schedule
 
     async def refresh(self) -> bool:
         """Check the server once now; returns True when a new catalog was swapped in.
@@ -154,8 +258,8 @@ class CatalogStore:
                 self._record_error(f"{type(exc).__name__}: {exc}")
                 return False
             self.last_error = None
-            self.last_success_monotonic = time.monotonic()
-            recovered = self._outage.answered(self.last_success_monotonic)
+            self._last_success = time.monotonic()
+            recovered = self._outage.answered(self._last_success)
             if recovered is not None:
                 log.info("%s", recovered)
             if new is previous:

@@ -47,6 +47,8 @@ FORMAT = "webexplorer-snapshot"
 FORMAT_VERSION = 1
 EMBEDDED_NAME = "snapshot-v1.37.2.jsonl.xz"
 _KEEP_HEADERS = ("etag", "content-type")
+#: the ``accept`` of a recorded list probe: only its status and ``Warning`` header are kept
+PROBE = "probe"
 
 Log = Callable[[str], None]
 
@@ -54,6 +56,21 @@ Log = Callable[[str], None]
 def embedded_snapshot_path() -> Path:
     """The snapshot shipped inside the package (recorded from a real v1.37.2 control plane)."""
     return Path(__file__).resolve().parent.parent / "data" / EMBEDDED_NAME
+
+
+def embedded_snapshots() -> list[Path]:
+    """Every release snapshot shipped in the package, oldest release first (``snapshot-v1.31.14…``)."""
+    found = (embedded_snapshot_path().parent).glob("snapshot-v*.jsonl.xz")
+    return sorted(found, key=lambda p: release_key(p.name.removeprefix("snapshot-").split(".jsonl")[0]))
+
+
+def release_key(version: str) -> tuple[int, ...]:
+    """``v1.31.14`` → ``(1, 31, 14)``, for ordering releases (anything unparsable sorts first)."""
+    parts = version.lstrip("v").split("-", 1)[0].split(".")
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        return (0,)
 
 
 def accept_kind(accept: str) -> str:
@@ -118,6 +135,9 @@ async def record_snapshot(
         paths.extend(f"/apis/{name}/{v}" for v in versions)
     log(f"discovery: {len(paths)} group and group-version documents")
     await asyncio.gather(*(grab(p) for p in paths), grab(CRD_LIST_PATH, METADATA_LIST_ACCEPT))
+    warned = await _probe_list_warnings(source, _listable(entries), sem)
+    entries.extend(warned)
+    log(f"list probes: {len(warned)} resources answer with a deprecation Warning")
     index = await grab("/openapi/v3")
     if index.status == 200:
         urls = [e.url for e in parse_index(parse_json(index.body, "/openapi/v3"))]
@@ -160,6 +180,65 @@ async def record_snapshot(
         f"{info.compressed_bytes / 1e6:.2f} MB compressed, in {info.seconds:.1f}s"
     )
     return info
+
+
+def _listable(entries: list[dict[str, Any]]) -> list[str]:
+    """The list paths (``/apis/<g>/<v>/<plural>``) of every resource the recorded group-version
+    documents name with the ``list`` verb (subresources excluded)."""
+    out: list[str] = []
+    for e in entries:
+        path = e["path"]
+        if (
+            e["accept"] != "json"
+            or e["status"] != 200
+            or path.count("/") != (2 if path.startswith("/api/") else 3)
+        ):
+            continue
+        try:
+            doc = orjson.loads(e.get("body", ""))
+        except orjson.JSONDecodeError:
+            continue
+        if not isinstance(doc, dict) or doc.get("kind") != "APIResourceList":
+            continue
+        for r in doc.get("resources") or []:
+            if (
+                isinstance(r, dict)
+                and "/" not in str(r.get("name", "/"))
+                and "list" in (r.get("verbs") or [])
+            ):
+                out.append(f"{path}/{r['name']}")
+    return out
+
+
+async def list_warnings(
+    source: DocumentSource, paths: list[str], sem: asyncio.Semaphore
+) -> dict[str, tuple[int, str]]:
+    """List each resource once (``limit=1``, metadata only) and keep the status and the API server's
+    ``Warning`` header where it sends one, by list path: that is where a deprecated built-in API says so
+    ("… is deprecated in v1.29+, unavailable in v1.32+; use …"), which neither discovery nor OpenAPI
+    carries. The listed objects are not kept."""
+
+    async def probe(path: str) -> tuple[str, int, str]:
+        async with sem:
+            try:
+                got = await source.fetch(f"{path}?limit=1", accept=METADATA_LIST_ACCEPT)
+            except SourceError:
+                return path, 0, ""
+        return path, got.status, got.headers.get("warning", "")
+
+    found = await asyncio.gather(*(probe(p) for p in paths))
+    return {path: (status, warning) for path, status, warning in found if warning}
+
+
+async def _probe_list_warnings(
+    source: DocumentSource, paths: list[str], sem: asyncio.Semaphore
+) -> list[dict[str, Any]]:
+    """:func:`list_warnings` as snapshot entries (status and ``Warning`` only, an empty body)."""
+    found = await list_warnings(source, paths, sem)
+    return [
+        {"path": path, "accept": PROBE, "status": status, "headers": {"warning": warning}, "body": ""}
+        for path, (status, warning) in sorted(found.items())
+    ]
 
 
 def _entry(path: str, accept: str, got: Fetched) -> dict[str, Any]:
@@ -287,6 +366,13 @@ class SnapshotSource:
                     self._by_bare_path = {p.partition("?")[0]: p for p, _ in answers if "?" in p}
                     self._answers = answers
         return self._answers
+
+    async def list_warnings(self) -> dict[str, str]:
+        """The ``Warning`` header each deprecated resource's list answered with, by list path
+        (``/apis/flowcontrol.apiserver.k8s.io/v1beta3/flowschemas``); empty for snapshots recorded
+        before list probes existed."""
+        answers = await self._ensure()
+        return {path: a.headers.get("warning", "") for (path, kind), a in answers.items() if kind == PROBE}
 
     async def fetch(self, path: str, *, accept: str = "application/json", etag: str | None = None) -> Fetched:
         answers = await self._ensure()

@@ -43,6 +43,8 @@ async def connect(
             detection.server,
             request_timeout=settings.request_timeout,
             label="kubectl proxy" if detection.probed else None,
+            # in a pod behind an ambassador (k8s/overlays/ambassador) the pod's namespace, as in-cluster
+            namespace=env.get("POD_NAMESPACE", "").strip() or "default",
         )
     else:
         paths = list(detection.kubeconfig_paths)

@@ -118,9 +118,11 @@ class Connection(Sender):
     # --- construction -------------------------------------------------------------------------
 
     @classmethod
-    def for_server(cls, url: str, *, request_timeout: float = 10.0, label: str | None = None) -> Connection:
+    def for_server(
+        cls, url: str, *, request_timeout: float = 10.0, label: str | None = None, namespace: str = "default"
+    ) -> Connection:
         """A URL used as is, with no credentials: kubectl proxy, or an ambassador sidecar that adds them."""
-        return cls(server_params(url, request_timeout=request_timeout, label=label))
+        return cls(server_params(url, request_timeout=request_timeout, label=label, namespace=namespace))
 
     @classmethod
     def from_in_cluster(

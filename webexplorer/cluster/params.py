@@ -76,8 +76,12 @@ class ConnectionParams:
         )
 
 
-def server_params(url: str, *, request_timeout: float = 10.0, label: str | None = None) -> ConnectionParams:
-    """A URL used as is, with no credentials: kubectl proxy, or an ambassador sidecar that adds them."""
+def server_params(
+    url: str, *, request_timeout: float = 10.0, label: str | None = None, namespace: str = "default"
+) -> ConnectionParams:
+    """A URL used as is, with no credentials: kubectl proxy, or an ambassador sidecar that adds them.
+
+    ``namespace`` is the try-it forms' default: a pod's own (``POD_NAMESPACE``) behind an ambassador."""
     if "://" not in url:
         url = "http://" + url
     return ConnectionParams(
@@ -85,6 +89,7 @@ def server_params(url: str, *, request_timeout: float = 10.0, label: str | None 
         label=label or f"server {url.rstrip('/')}",
         server_url=url,
         credentials=NoCredentialSource("none (the proxy at the server URL adds the identity)"),
+        namespace=namespace,
         request_timeout=request_timeout,
     )
 

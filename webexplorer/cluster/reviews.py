@@ -47,9 +47,11 @@ class AccessDecision:
             return None
         sub = f"/{attributes.subresource}" if attributes.subresource else ""
         where = f" in the namespace {attributes.namespace!r}" if attributes.namespace else ""
+        scope = "" if attributes.namespace else " (in every namespace or cluster-wide)"
+        group = f"the API group {attributes.group!r}" if attributes.group else 'the core API group ("")'
         said = self.reason.strip()
         return (
-            f"Your identity may not {attributes.verb} {attributes.resource}{sub}{where} "
+            f"Your identity may not {attributes.verb} {attributes.resource}{sub}{where}{scope} of {group} "
             f"(SelfSubjectAccessReview{': ' + said[:200] if said else ''}); the API server would answer "
             "403 Forbidden."
         )
@@ -88,7 +90,7 @@ async def access_review(connection: Connection, attributes: ResourceAttributes) 
     review = {
         "apiVersion": "authorization.k8s.io/v1",
         "kind": "SelfSubjectAccessReview",
-        "spec": {"resourceAttributes": {k: v for k, v in asdict(attributes).items() if v}},
+        "spec": {"resourceAttributes": _attributes(attributes)},
     }
     try:
         reply = await connection.request(
@@ -143,6 +145,14 @@ async def rules_review(connection: Connection, namespace: str) -> RulesReview:
         incomplete=bool(status.get("incomplete")),
         evaluation_error=str(status.get("evaluationError") or ""),
     )
+
+
+def _attributes(attributes: ResourceAttributes) -> dict[str, str]:
+    """The review's ``resourceAttributes``: empty fields left out, but never the API group — ``""`` is
+    the core group, and a review without it asks about the core group whatever the resource is, which
+    reads as a refusal of a resource of another group (kubernetes-sigs/headlamp#1490)."""
+    fields = {k: v for k, v in asdict(attributes).items() if v}
+    return {"group": attributes.group, **fields}
 
 
 def _status(body: bytes) -> dict[str, Any] | None:

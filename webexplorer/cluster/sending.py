@@ -24,7 +24,7 @@ import httpx
 from webexplorer.cluster.errors import ClusterError, translate_transport_error
 from webexplorer.cluster.params import ConnectionParams
 from webexplorer.cluster.replies import Reply, StreamReply
-from webexplorer.source import Fetched
+from webexplorer.source import WATCH_SILENCE_LIMIT, Fetched
 
 log = logging.getLogger("webexplorer.cluster.connection")
 
@@ -198,6 +198,15 @@ class Sender:
                 self.observer(method, status, seconds)
             except Exception:  # an observer's bug must never fail a request
                 log.exception("request observer failed")
+
+    def watch(
+        self, path: str, *, accept: str, params: Mapping[str, str]
+    ) -> contextlib.AbstractAsyncContextManager[StreamReply]:
+        """A watch for the catalog (:class:`~webexplorer.source.WatchSource`): quiet for up to
+        :data:`~webexplorer.source.WATCH_SILENCE_LIMIT` between lines, then an error."""
+        return self.stream(
+            "GET", path, params=params, headers={"Accept": accept}, read_timeout=WATCH_SILENCE_LIMIT
+        )
 
     async def fetch(self, path: str, *, accept: str = "application/json", etag: str | None = None) -> Fetched:
         """GET ``path`` for the catalog (:class:`~webexplorer.source.DocumentSource`)."""

@@ -78,9 +78,9 @@ def cache_root() -> Path:
     return Path(base) / "webexplorer"
 
 
-def kubernetes_dir(root: Path | None = None) -> Path:
-    """Cache directory holding the Kubernetes binaries of :data:`KUBERNETES_VERSION`."""
-    return (root or cache_root()) / f"k8s-v{KUBERNETES_VERSION}"
+def kubernetes_dir(root: Path | None = None, version: str = KUBERNETES_VERSION) -> Path:
+    """Cache directory holding the Kubernetes binaries of ``version`` (default :data:`KUBERNETES_VERSION`)."""
+    return (root or cache_root()) / f"k8s-v{version}"
 
 
 def etcd_dir(root: Path | None = None) -> Path:
@@ -98,13 +98,14 @@ def _duration(seconds: float) -> str:
 
 
 @contextlib.contextmanager
-def _build_lock(root: Path, log: Log) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on the cache for the duration of a build.
+def build_lock(root: Path, log: Log, name: str = "build") -> Iterator[None]:
+    """Hold an exclusive ``flock`` on the cache (``<root>/<name>.lock``) for the duration of a build.
 
     ``flock`` is released by the kernel when the holder dies, so a killed build never leaves a stale lock.
+    Builds of different scratch modules take different names so they need not wait for each other.
     """
     root.mkdir(parents=True, exist_ok=True)
-    with (root / "build.lock").open("a") as handle:
+    with (root / f"{name}.lock").open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -155,16 +156,22 @@ def _last_error_line(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def _run_go(args: Sequence[str], *, cwd: Path, log_file: Path, log: Log, what: str) -> str:
+def _run_go(
+    args: Sequence[str], *, cwd: Path, log_file: Path, log: Log, what: str, cgo: str | None = None
+) -> str:
     """Run one ``go`` command, appending its output to ``log_file``; return that output.
 
-    Long steps print a heartbeat every minute so nobody mistakes a cold build for a hang.
+    Long steps print a heartbeat every minute so nobody mistakes a cold build for a hang. ``cgo`` sets
+    ``CGO_ENABLED`` when given.
     """
     with log_file.open("a") as sink:
         sink.write(f"\n$ {' '.join(args)}\n")
         sink.flush()
         start_offset = sink.tell()
-        process = subprocess.Popen(list(args), cwd=cwd, env=_go_env(), stdout=sink, stderr=subprocess.STDOUT)
+        env = _go_env()
+        if cgo is not None:
+            env["CGO_ENABLED"] = cgo
+        process = subprocess.Popen(list(args), cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
         started = time.monotonic()
         next_beat = started + _HEARTBEAT_SECONDS
         try:
@@ -188,7 +195,7 @@ def _run_go(args: Sequence[str], *, cwd: Path, log_file: Path, log: Log, what: s
 _STAGING_REPLACE = re.compile(r"^\s*(k8s\.io/[\w.-]+)\s+=>\s+\./staging/src/\1\s*$", re.MULTILINE)
 
 
-def _kubernetes_go_mod(go: str, scratch: Path, log_file: Path, log: Log) -> str:
+def _kubernetes_go_mod(go: str, scratch: Path, log_file: Path, log: Log, version: str) -> str:
     """Write a go.mod that builds ``k8s.io/kubernetes`` outside its repository.
 
     kubernetes' own go.mod replaces every ``k8s.io/<staging>`` module with a directory of its checkout;
@@ -196,11 +203,11 @@ def _kubernetes_go_mod(go: str, scratch: Path, log_file: Path, log: Log) -> str:
     ``v0.<minor>.<patch>`` version instead.
     """
     output = _run_go(
-        [go, "mod", "download", "-json", f"k8s.io/kubernetes@v{KUBERNETES_VERSION}"],
+        [go, "mod", "download", "-json", f"k8s.io/kubernetes@v{version}"],
         cwd=scratch,
         log_file=log_file,
         log=log,
-        what=f"downloading k8s.io/kubernetes v{KUBERNETES_VERSION} from the Go module proxy",
+        what=f"downloading k8s.io/kubernetes v{version} from the Go module proxy",
     )
     start = output.find("{")
     try:
@@ -208,20 +215,20 @@ def _kubernetes_go_mod(go: str, scratch: Path, log_file: Path, log: Log) -> str:
         upstream = Path(info["GoMod"]).read_text()
     except (ValueError, KeyError, OSError) as exc:
         raise BuildError(
-            f"the Go module proxy gave no usable go.mod for k8s.io/kubernetes v{KUBERNETES_VERSION} ({exc})"
+            f"the Go module proxy gave no usable go.mod for k8s.io/kubernetes v{version} ({exc})"
         ) from exc
     staging = sorted(set(_STAGING_REPLACE.findall(upstream)))
     if not staging:
         raise BuildError(
-            f"k8s.io/kubernetes v{KUBERNETES_VERSION}'s go.mod has no ./staging replacements to redirect; "
+            f"k8s.io/kubernetes v{version}'s go.mod has no ./staging replacements to redirect; "
             "the build recipe needs updating for this version"
         )
-    minor_patch = KUBERNETES_VERSION.split(".", 1)[1]
+    minor_patch = version.split(".", 1)[1]
     replaces = "\n".join(f"\t{name} => {name} v0.{minor_patch}" for name in staging)
     return (
         "module webexplorer.local/sandbox-kubernetes\n\n"
         "go 1.26.0\n\n"
-        f"require k8s.io/kubernetes v{KUBERNETES_VERSION}\n\n"
+        f"require k8s.io/kubernetes v{version}\n\n"
         f"replace (\n{replaces}\n)\n"
     )
 
@@ -244,9 +251,11 @@ def _clean_stale_temp(root: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def _build_kubernetes(root: Path, commands: Sequence[str], log: Log) -> None:
+def _build_kubernetes(
+    root: Path, commands: Sequence[str], log: Log, version: str = KUBERNETES_VERSION
+) -> None:
     go = _go()
-    scratch = root / "build" / f"k8s-v{KUBERNETES_VERSION}"
+    scratch = root / "build" / f"k8s-v{version}"
     scratch.mkdir(parents=True, exist_ok=True)
     log_file = scratch / "build.log"
     log_file.write_text("")
@@ -254,34 +263,37 @@ def _build_kubernetes(root: Path, commands: Sequence[str], log: Log) -> None:
         (scratch / stale).unlink(missing_ok=True)
     kind = "kcm" if list(commands) == ["kube-controller-manager"] else "k8s"
     log(
-        f"building {', '.join(commands)} v{KUBERNETES_VERSION} from the Go module proxy; "
+        f"building {', '.join(commands)} v{version} from the Go module proxy; "
         f"the first time takes {_COLD_BUILD_HINT[kind]} "
-        f"(later runs use the cache in {kubernetes_dir(root)}); log: {log_file}"
+        f"(later runs use the cache in {kubernetes_dir(root, version)}); log: {log_file}"
     )
     started = time.monotonic()
     packages = [f"k8s.io/kubernetes/cmd/{name}" for name in commands]
-    (scratch / "go.mod").write_text(_kubernetes_go_mod(go, scratch, log_file, log))
+    (scratch / "go.mod").write_text(_kubernetes_go_mod(go, scratch, log_file, log, version))
     (scratch / "tools.go").write_text(_tools_go(packages))
     step = time.monotonic()
     _run_go(
-        [go, "get", *(f"{pkg}@v{KUBERNETES_VERSION}" for pkg in packages)],
+        [go, "get", *(f"{pkg}@v{version}" for pkg in packages)],
         cwd=scratch,
         log_file=log_file,
         log=log,
-        what=f"resolving k8s.io/kubernetes v{KUBERNETES_VERSION}'s dependencies from the Go module proxy",
+        what=f"resolving k8s.io/kubernetes v{version}'s dependencies from the Go module proxy",
     )
     log(f"  resolved modules in {_duration(time.monotonic() - step)}")
-    major, minor, _ = KUBERNETES_VERSION.split(".")
+    major, minor, _ = version.split(".")
     ldflags = " ".join(
         [
             "-s -w",
-            f"-X k8s.io/component-base/version.gitVersion=v{KUBERNETES_VERSION}",
+            f"-X k8s.io/component-base/version.gitVersion=v{version}",
             f"-X k8s.io/component-base/version.gitMajor={major}",
             f"-X k8s.io/component-base/version.gitMinor={minor}",
             "-X k8s.io/component-base/version.gitTreeState=clean",
         ]
     )
-    with tempfile.TemporaryDirectory(prefix=".tmp-k8s-", dir=root) as out:
+    # An older release builds under its own lock, so its temp dir must not match the ".tmp-*" that the
+    # pinned version's build sweeps away as stale.
+    prefix = ".tmp-k8s-" if version == KUBERNETES_VERSION else f".release-k8s-v{version}-"
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=root) as out:
         step = time.monotonic()
         _run_go(
             [go, "build", "-ldflags", ldflags, "-o", out + "/", *packages],
@@ -291,52 +303,84 @@ def _build_kubernetes(root: Path, commands: Sequence[str], log: Log) -> None:
             what=f"compiling {', '.join(commands)}",
         )
         log(f"  compiled {', '.join(commands)} in {_duration(time.monotonic() - step)}")
-        _install(Path(out), kubernetes_dir(root), commands)
+        _install(Path(out), kubernetes_dir(root, version), commands)
     log(f"built {', '.join(commands)} in {_duration(time.monotonic() - started)}")
 
 
-def _build_etcd(root: Path, log: Log) -> None:
+@dataclass(frozen=True)
+class GoCommands:
+    """Commands built from one Go module that needs no ``replace`` directives (etcd, containerd, helm)."""
+
+    label: str  # for messages and the scratch directory, e.g. "etcd v3.6.16"
+    module: str
+    version: str  # without the leading "v"
+    packages: tuple[str, ...]  # main packages; each binary is named after its last path element
+    hint: str  # the cold-build time told to the user
+    ldflags: str = "-s -w"
+    tags: str = ""
+    cgo: bool = True
+    #: The binaries' file names, when not the packages' last path elements (a module root "…/v3").
+    binaries: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The binaries' file names."""
+        return self.binaries or tuple(package.rstrip("/").rsplit("/", 1)[-1] for package in self.packages)
+
+
+def build_go_commands(root: Path, spec: GoCommands, target_dir: Path, log: Log) -> None:
+    """Build ``spec``'s commands in a scratch module that requires its module, into ``target_dir``.
+
+    The caller holds a :func:`build_lock`. Each binary is moved into place with an atomic rename.
+    """
     go = _go()
-    scratch = root / "build" / f"etcd-v{ETCD_VERSION}"
+    scratch = root / "build" / spec.label.replace(" ", "-")
     scratch.mkdir(parents=True, exist_ok=True)
     log_file = scratch / "build.log"
     log_file.write_text("")
     log(
-        f"building etcd v{ETCD_VERSION} from the Go module proxy; the first time takes "
-        f"{_COLD_BUILD_HINT['etcd']}; log: {log_file}"
+        f"building {', '.join(spec.names)} ({spec.label}) from the Go module proxy; the first time takes "
+        f"{spec.hint}; log: {log_file}"
     )
     started = time.monotonic()
-    package = "go.etcd.io/etcd/server/v3"  # its module root is etcd's `main` package
     (scratch / "go.mod").write_text(
-        f"module webexplorer.local/sandbox-etcd\n\ngo 1.26.0\n\nrequire {package} v{ETCD_VERSION}\n"
+        f"module webexplorer.local/sandbox-{spec.names[0]}\n\ngo 1.26.0\n\n"
+        f"require {spec.module} v{spec.version}\n"
     )
     (scratch / "go.sum").unlink(missing_ok=True)
-    (scratch / "tools.go").write_text(_tools_go([package]))
+    (scratch / "tools.go").write_text(_tools_go(spec.packages))
     _run_go(
-        [go, "get", f"{package}@v{ETCD_VERSION}"],
+        [go, "get", *(f"{package}@v{spec.version}" for package in spec.packages)],
         cwd=scratch,
         log_file=log_file,
         log=log,
-        what=f"downloading etcd v{ETCD_VERSION} from the Go module proxy",
+        what=f"downloading {spec.label} from the Go module proxy",
     )
-    with tempfile.TemporaryDirectory(prefix=".tmp-etcd-", dir=root) as out:
-        _run_go(
-            [
-                go,
-                "build",
-                "-ldflags",
-                f"-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=v{ETCD_VERSION}",
-                "-o",
-                str(Path(out) / "etcd"),
-                package,
-            ],
-            cwd=scratch,
-            log_file=log_file,
-            log=log,
-            what="compiling etcd",
-        )
-        _install(Path(out), etcd_dir(root), ["etcd"])
-    log(f"built etcd in {_duration(time.monotonic() - started)}")
+    tags = ["-tags", spec.tags] if spec.tags else []
+    with tempfile.TemporaryDirectory(prefix=f".tmp-{spec.names[0]}-", dir=root) as out:
+        argv = [go, "build", *tags, "-ldflags", spec.ldflags, "-o", out + "/", *spec.packages]
+        if len(spec.packages) == 1:
+            argv[-2] = str(Path(out) / spec.names[0])
+        env_cgo = None if spec.cgo else "0"
+        _run_go(argv, cwd=scratch, log_file=log_file, log=log, what=f"compiling {spec.label}", cgo=env_cgo)
+        _install(Path(out), target_dir, spec.names)
+    log(f"built {', '.join(spec.names)} in {_duration(time.monotonic() - started)}")
+
+
+def _etcd_spec() -> GoCommands:
+    return GoCommands(
+        label=f"etcd v{ETCD_VERSION}",
+        module="go.etcd.io/etcd/server/v3",
+        version=ETCD_VERSION,
+        packages=("go.etcd.io/etcd/server/v3",),  # its module root is etcd's `main` package
+        hint=_COLD_BUILD_HINT["etcd"],
+        ldflags=f"-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=v{ETCD_VERSION}",
+        binaries=("etcd",),
+    )
+
+
+def _build_etcd(root: Path, log: Log) -> None:
+    build_go_commands(root, _etcd_spec(), etcd_dir(root), log)
 
 
 def _envtest_assets(log: Log) -> Path | None:
@@ -350,6 +394,22 @@ def _envtest_assets(log: Log) -> Path | None:
         log(f"KUBEBUILDER_ASSETS={assets} lacks {', '.join(missing)}; ignoring it and using our own build")
         return None
     return directory
+
+
+def ensure_apiserver(version: str, log: Log = print, *, root: Path | None = None) -> Path:
+    """The ``kube-apiserver`` of Kubernetes ``version`` (``"1.31.14"``), built from its Go module once.
+
+    Recording an older release's API (``scripts/record-releases``) needs only its API server: etcd and
+    kubectl of the pinned version serve every release in the embedded range. Each version builds under
+    its own lock, so it runs beside (not after) a build of the pinned version.
+    """
+    root = root or cache_root()
+    target = kubernetes_dir(root, version) / "kube-apiserver"
+    if not _executable(target):
+        with build_lock(root, log, f"build-k8s-v{version}"):
+            if not _executable(target):
+                _build_kubernetes(root, ["kube-apiserver"], log, version)
+    return target
 
 
 def _version_line(binary: Path) -> str:
@@ -378,7 +438,7 @@ def ensure_binaries(log: Log = print, *, root: Path | None = None, use_envtest: 
     missing = [name for name in KUBERNETES_COMMANDS if not _executable(k8s / name)]
     etcd_missing = not _executable(etcd_dir(root) / "etcd")
     if missing or etcd_missing:
-        with _build_lock(root, log):
+        with build_lock(root, log):
             _clean_stale_temp(root)
             # Re-check under the lock: another process may have built them while we waited.
             missing = [name for name in KUBERNETES_COMMANDS if not _executable(k8s / name)]
@@ -407,7 +467,7 @@ def _with_envtest_assets(assets: Path, root: Path, log: Log) -> Binaries:
             break
     if kcm is None:
         try:
-            with _build_lock(root, log):
+            with build_lock(root, log):
                 _clean_stale_temp(root)
                 target = kubernetes_dir(root) / "kube-controller-manager"
                 if not _executable(target):

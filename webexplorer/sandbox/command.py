@@ -12,14 +12,20 @@ import argparse
 import shlex
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
-from webexplorer.sandbox.binaries import BuildError, ensure_binaries
+from webexplorer.sandbox.binaries import Binaries, BuildError, ensure_binaries
 from webexplorer.sandbox.controlplane import ControlPlane, ControlPlaneError
+from webexplorer.sandbox.hostnet import HostNetworkError
+from webexplorer.sandbox.images import ImageBuilder, build_node_images
+from webexplorer.sandbox.node import NodeError, running_node
+from webexplorer.sandbox.node_binaries import NodeBinaries, ensure_helm, ensure_node_binaries
 
 #: Runs while the control plane is up; its return value becomes the exit status. It should return when
 #: the user wants to stop (Ctrl-C/SIGTERM reach it as :class:`KeyboardInterrupt` unless it handles them).
@@ -54,6 +60,12 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="PORT",
         help="kube-apiserver port on 127.0.0.1 (default: a free one)",
+    )
+    parser.add_argument(
+        "--node",
+        action="store_true",
+        help="also run a real node (containerd, kubelet, kube-proxy, kube-scheduler; needs root) with the "
+        "explorer's image built from the Dockerfile: kubectl apply -k k8s/test/base then works",
     )
     parser.add_argument(
         "--ready-timeout",
@@ -122,14 +134,15 @@ def run_sandbox(args: argparse.Namespace, serve: Serve | None = None) -> int:
         _err(str(exc))
         return 2
     # getattr: the namespace may come from a parser that mounted only some of our options.
-    control_plane = ControlPlane(
-        binaries,
-        state_dir=getattr(args, "state_dir", None),
-        keep=getattr(args, "keep", False),
-        port=getattr(args, "apiserver_port", None),
-        log=_out,
-        ready_timeout=getattr(args, "ready_timeout", 90.0),
-    )
+    options: dict[str, Any] = {
+        "state_dir": getattr(args, "state_dir", None),
+        "keep": getattr(args, "keep", False),
+        "port": getattr(args, "apiserver_port", None),
+        "ready_timeout": getattr(args, "ready_timeout", 90.0),
+    }
+    if getattr(args, "node", False):
+        return _run_with_node(binaries, options, serve)
+    control_plane = ControlPlane(binaries, log=_out, **options)
     status = 0
     with _stop_signals_as_interrupt():
         try:
@@ -146,6 +159,50 @@ def run_sandbox(args: argparse.Namespace, serve: Serve | None = None) -> int:
     return status
 
 
+def _run_with_node(binaries: Binaries, options: dict[str, Any], serve: Serve | None) -> int:
+    """``--node``: the node's parts and images built, then the control plane and a Ready node."""
+    try:
+        node_binaries = ensure_node_binaries(_out)
+        with tempfile.TemporaryDirectory(prefix="webexplorer-images-") as images_dir:
+            archives = build_node_images(binaries.kubectl, Path(images_dir), _out)
+            return _serve_node(binaries, node_binaries, archives, options, serve)
+    except BuildError as exc:
+        _err(str(exc))
+        return 2
+
+
+def _serve_node(
+    binaries: Binaries,
+    node_binaries: NodeBinaries,
+    archives: tuple[Path, ...],
+    options: dict[str, Any],
+    serve: Serve | None,
+) -> int:
+    with _stop_signals_as_interrupt():
+        try:
+            with running_node(node_binaries, archives, log=_out, binaries=binaries, **options) as node:
+                _announce(node.plane)
+                kubectl = shlex.quote(str(node.plane.kubectl))
+                _out(
+                    f"node {node.name} is Ready (logs: {node.log_dir}); try:\n"
+                    f"  {kubectl} apply -k k8s/test/base\n"
+                    f"  {kubectl} -n webexplorer port-forward svc/webexplorer 8080:80"
+                )
+                if serve is not None:
+                    return serve(node.plane)
+                _out("press Ctrl-C to stop")
+                while not (dead := node.plane.dead_components() + node.dead_components()):
+                    time.sleep(1.0)
+                _err(f"{', '.join(dead)} stopped unexpectedly; logs are in {node.log_dir}")
+                return 1
+        except (ControlPlaneError, NodeError, HostNetworkError) as exc:
+            _err(str(exc))
+            return 1
+        except KeyboardInterrupt:
+            _out("\nstopping")
+            return 0
+
+
 def run_build(args: argparse.Namespace) -> int:
     """``build``: only make sure the binaries are built and cached, and print where they are."""
     try:
@@ -153,12 +210,28 @@ def run_build(args: argparse.Namespace) -> int:
     except BuildError as exc:
         _err(str(exc))
         return 2
-    for name, path in (
+    paths: list[tuple[str, Path | None]] = [
         ("etcd", binaries.etcd),
         ("kube-apiserver", binaries.kube_apiserver),
         ("kube-controller-manager", binaries.kube_controller_manager),
         ("kubectl", binaries.kubectl),
-    ):
+    ]
+    try:
+        if getattr(args, "node", False):
+            node = ensure_node_binaries(_out)
+            ImageBuilder(_out).ensure_base_image()
+            paths += [
+                ("containerd", node.containerd),
+                ("kubelet", node.kubelet),
+                ("kube-proxy", node.kube_proxy),
+                ("kube-scheduler", node.kube_scheduler),
+            ]
+        if getattr(args, "helm", False):
+            paths.append(("helm", ensure_helm(_out)))
+    except BuildError as exc:
+        _err(str(exc))
+        return 2
+    for name, path in paths:
         _out(f"{name:24} {path if path is not None else '(not available)'}")
     return 0
 
@@ -172,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help="start the control plane and wait for Ctrl-C (the default)")
     add_sandbox_arguments(run)
-    commands.add_parser("build", help="only build and cache the binaries")
+    build = commands.add_parser("build", help="only build and cache the binaries")
+    build.add_argument("--node", action="store_true", help="also a node's parts and the base image")
+    build.add_argument("--helm", action="store_true", help="also helm")
     arguments = sys.argv[1:] if argv is None else argv
     if not arguments or arguments[0] not in {"run", "build", "-h", "--help"}:
         arguments = ["run", *arguments]

@@ -15,13 +15,14 @@ rules, so tests never race the controllers.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import secrets
 import shutil
 import ssl
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -32,8 +33,8 @@ import yaml
 
 from webexplorer.ports import LOOPBACK, free_ports, wait_until
 from webexplorer.sandbox.binaries import NO_CONTROLLER_MANAGER_CONSEQUENCES, Binaries, ensure_binaries
-from webexplorer.sandbox.pki import SandboxPKI, write_pki
-from webexplorer.sandbox.process import ManagedProcess
+from webexplorer.sandbox.pki import DEFAULT_SERVING_HOSTS, SandboxPKI, write_pki
+from webexplorer.sandbox.process import ManagedProcess, wait_for
 
 Log = Callable[[str], None]
 
@@ -79,13 +80,26 @@ class ControlPlane:
         port: int | None = None,
         log: Log = print,
         ready_timeout: float = 90.0,
+        apiserver_flags: Sequence[str] = (),
+        bind_address: str = LOOPBACK,
+        static_users: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         """Prepare, without touching disk or starting anything.
 
         ``binaries`` defaults to :func:`ensure_binaries` (building on first use). ``state_dir`` must be
         absent or empty; by default a temp dir is used. ``keep`` leaves the state dir (etcd data, PKI,
         logs) in place after :meth:`stop`. ``port`` fixes the API server port (default: a free one).
+        ``apiserver_flags`` are added to (or, for a ``--name=`` already set, replace) kube-apiserver's
+        flags: an older release's server needs a few of its own (:func:`apiserver_flags_for`), a node
+        others.
+
+        ``bind_address`` is where kube-apiserver listens and what it advertises: pods cannot reach a
+        loopback address, so a sandbox node (:mod:`webexplorer.sandbox.node`) gives its bridge's address;
+        then the lease endpoint reconciler points the ``kubernetes`` Service at it. ``static_users`` maps
+        user names to groups: each gets a bearer token in the static token file
+        (:attr:`static_tokens`), which is how the kubelet and kube-proxy authenticate.
         """
+        self._apiserver_flags = tuple(apiserver_flags)
         self._binaries = binaries
         self._requested_state_dir = state_dir
         self.keep = keep
@@ -97,6 +111,10 @@ class ControlPlane:
         self._ports: _Ports | None = None
         self._processes: list[ManagedProcess] = []
         self.admin_token = secrets.token_urlsafe(32)
+        self.bind_address = bind_address
+        #: Bearer token of each of ``static_users``, by user name.
+        self.static_tokens = {user: secrets.token_urlsafe(32) for user in static_users or {}}
+        self._static_groups = {user: list(groups) for user, groups in (static_users or {}).items()}
         self.version: str | None = None
         #: Seconds from launching etcd until :meth:`start` returned.
         self.startup_seconds: float | None = None
@@ -131,8 +149,9 @@ class ControlPlane:
 
     @property
     def url(self) -> str:
-        """``https://127.0.0.1:PORT``."""
-        return f"https://{LOOPBACK}:{self.port}"
+        """``https://127.0.0.1:PORT`` (the bind address instead of 127.0.0.1 when one was given)."""
+        host = f"[{self.bind_address}]" if ":" in self.bind_address else self.bind_address
+        return f"https://{host}:{self.port}"
 
     @property
     def ca_file(self) -> Path:
@@ -272,7 +291,10 @@ class ControlPlane:
     def _start(self) -> None:
         state = self.state_dir
         binaries = self.binaries
-        self._pki = write_pki(state / "pki")
+        hosts = DEFAULT_SERVING_HOSTS
+        if self.bind_address not in hosts:
+            hosts = (*hosts, self.bind_address)
+        self._pki = write_pki(state / "pki", hosts)
         etcd_client, etcd_peer, apiserver, kcm = free_ports(4)
         self._ports = _Ports(etcd_client, etcd_peer, self._requested_port or apiserver, kcm)
         self._write_config_files()
@@ -280,7 +302,8 @@ class ControlPlane:
 
         etcd = self._launch("etcd", self._etcd_args(binaries.etcd))
         self._wait(etcd, self._etcd_healthy, "etcd /health", started)
-        apiserver_process = self._launch("kube-apiserver", self._apiserver_args(binaries.kube_apiserver))
+        apiserver_args = _with_flags(self._apiserver_args(binaries.kube_apiserver), self._apiserver_flags)
+        apiserver_process = self._launch("kube-apiserver", apiserver_args)
         self._wait(apiserver_process, self._apiserver_ready, "kube-apiserver /readyz", started)
         with self.client() as client:
             self._wait(
@@ -323,12 +346,7 @@ class ControlPlane:
 
     def _wait(self, process: ManagedProcess, condition: Callable[[], bool], what: str, since: float) -> None:
         remaining = max(1.0, self.ready_timeout - (time.monotonic() - since))
-        try:
-            wait_until(condition, timeout=remaining, interval=0.1, what=what, alive=process.exit_problem)
-        except (TimeoutError, RuntimeError) as exc:
-            raise ControlPlaneError(
-                f"{exc} while waiting for {what}; last lines of {process.log_path}:\n{process.tail()}"
-            ) from None
+        wait_for(process, condition, what, timeout=remaining, interval=0.1, error=ControlPlaneError)
         self.timings[what] = time.monotonic() - since
 
     def stop(self) -> None:
@@ -425,7 +443,10 @@ class ControlPlane:
         (state / "audit-policy.yaml").write_text(yaml.safe_dump(AUDIT_POLICY, sort_keys=False))
         # token,user,uid,"group1,group2" — the static token file format.
         tokens = state / "tokens.csv"
-        tokens.write_text(f'{self.admin_token},{ADMIN_USER},{ADMIN_USER},"system:masters"\n')
+        lines = [f'{self.admin_token},{ADMIN_USER},{ADMIN_USER},"system:masters"']
+        for user, token in self.static_tokens.items():
+            lines.append(f'{token},{user},{user},"{",".join(self._static_groups[user])}"')
+        tokens.write_text("".join(line + "\n" for line in lines))
         tokens.chmod(0o600)
         self.kubeconfig.write_text(yaml.safe_dump(self._admin_kubeconfig(), sort_keys=False))
         self.kubeconfig.chmod(0o600)
@@ -468,6 +489,21 @@ class ControlPlane:
             "current-context": "sandbox",
         }
 
+    def token_kubeconfig(self, token: str, path: Path) -> Path:
+        """Write a kubeconfig for ``token`` at ``path`` (mode 0600), e.g. one of :attr:`static_tokens`."""
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [self._cluster_entry()],
+            "users": [{"name": "user", "user": {"token": token}}],
+            "contexts": [{"name": "sandbox", "context": {"cluster": "sandbox", "user": "user"}}],
+            "current-context": "sandbox",
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        path.chmod(0o600)
+        return path
+
     def _controller_manager_kubeconfig(self) -> dict[str, Any]:
         pki = self.pki
         return {
@@ -509,14 +545,15 @@ class ControlPlane:
     def _apiserver_args(self, binary: Path) -> list[str]:
         pki = self.pki
         state = self.state_dir
+        # The lease reconciler refuses a loopback advertise address; the `kubernetes` Service is then still
+        # created, just without endpoints, which nothing needs when no pod runs (no traffic goes through it).
+        loopback = ipaddress.ip_address(self.bind_address).is_loopback
         return [
             str(binary),
             f"--etcd-servers={self.etcd_url}",
-            f"--bind-address={LOOPBACK}",
-            f"--advertise-address={LOOPBACK}",
-            # The lease reconciler refuses a loopback advertise address; the `kubernetes` Service is still
-            # created, just without endpoints, which nothing here needs (no traffic goes through it).
-            "--endpoint-reconciler-type=none",
+            f"--bind-address={self.bind_address}",
+            f"--advertise-address={self.bind_address}",
+            f"--endpoint-reconciler-type={'none' if loopback else 'lease'}",
             f"--secure-port={self.port}",
             f"--cert-dir={state / 'apiserver-certs'}",
             f"--tls-cert-file={pki.serving_cert}",
@@ -541,6 +578,18 @@ class ControlPlane:
             f"--proxy-client-key-file={pki.front_proxy_client_key}",
             "--allow-privileged=true",
             "--profiling=false",
+            *self._kubelet_client_args(loopback),
+        ]
+
+    def _kubelet_client_args(self, loopback: bool) -> list[str]:
+        """How kube-apiserver authenticates to a node's kubelet (logs, exec, port-forward): with the
+        admin client certificate, which a sandbox kubelet checks against the sandbox CA. Only when a node
+        can join (a non-loopback address): otherwise there is no kubelet to talk to."""
+        if loopback:
+            return []
+        return [
+            f"--kubelet-client-certificate={self.pki.admin_cert}",
+            f"--kubelet-client-key={self.pki.admin_key}",
         ]
 
     def _controller_manager_args(self, binary: Path) -> list[str]:
@@ -581,3 +630,15 @@ def _view_aggregated(client: httpx.Client) -> bool:
     except httpx.HTTPError:
         return False
     return response.status_code == 200 and bool(response.json().get("rules"))
+
+
+def _with_flags(argv: list[str], extra: Sequence[str]) -> list[str]:
+    """``argv`` with each of ``extra`` added, replacing a flag of the same name."""
+    names = {flag.split("=", 1)[0] for flag in extra}
+    return [arg for arg in argv if arg.split("=", 1)[0] not in names] + list(extra)
+
+
+def apiserver_flags_for(version: str) -> list[str]:
+    """The kube-apiserver flags a release other than the pinned one needs on top of ours (empty for
+    the pinned version)."""
+    return []

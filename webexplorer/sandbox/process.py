@@ -15,8 +15,10 @@ import os
 import signal
 import subprocess
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+
+from webexplorer.ports import wait_until
 
 _PR_SET_PDEATHSIG = 1
 
@@ -136,3 +138,23 @@ class ManagedProcess:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def wait_for(
+    process: ManagedProcess,
+    condition: Callable[[], bool],
+    what: str,
+    *,
+    timeout: float,
+    interval: float,
+    error: type[Exception],
+) -> float:
+    """Poll ``condition`` while ``process`` lives; on a timeout or its exit raise ``error`` with the tail
+    of its log, which is what one needs to see when a component does not come up. Returns seconds."""
+    try:
+        alive = process.exit_problem
+        return wait_until(condition, timeout=timeout, interval=interval, what=what, alive=alive)
+    except (TimeoutError, RuntimeError) as exc:
+        raise error(
+            f"{exc} while waiting for {what}; last lines of {process.log_path}:\n{process.tail()}"
+        ) from None

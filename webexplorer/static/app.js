@@ -58,6 +58,22 @@
     }
   });
 
+  // The body check (try-it): "line N" beside a finding selects that line of the body editor.
+  document.addEventListener("click", function (ev) {
+    var button = ev.target && ev.target.closest ? ev.target.closest(".tryout-goto-line") : null;
+    var editor = document.getElementById("try-body");
+    if (!button || !editor) { return; }
+    var wanted = parseInt(button.getAttribute("data-line"), 10);
+    var lines = editor.value.split("\n");
+    if (!(wanted >= 1 && wanted <= lines.length)) { return; }
+    var start = 0;
+    for (var i = 0; i < wanted - 1; i++) { start += lines[i].length + 1; }
+    editor.focus();
+    editor.setSelectionRange(start, start + lines[wanted - 1].length);
+    var height = editor.scrollHeight / Math.max(lines.length, 1);
+    editor.scrollTop = Math.max(0, (wanted - 3) * height);
+  });
+
   // "/" focuses the search box, as on most documentation sites, unless the person is typing already.
   document.addEventListener("keydown", function (ev) {
     if (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
@@ -87,6 +103,81 @@
   document.addEventListener("DOMContentLoaded", openField);
   window.addEventListener("hashchange", openField);
 
+  // Snippet tabs (_snippets.html): without this script every panel shows under its heading; with it,
+  // one at a time, chosen from a WAI-ARIA tab list (click, ArrowLeft/ArrowRight, Home/End), each with a
+  // Copy button. The library last chosen is chosen again on the next page (localStorage).
+  var SNIPPET_KEY = "webexplorer-snippet";
+  function copyText(button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source) { return; }
+    var text = source.textContent;
+    function done(ok) {
+      button.textContent = ok ? "Copied" : "Select and copy";
+      setTimeout(function () { button.textContent = "Copy"; }, 2000);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
+      return;
+    }
+    var range = document.createRange();
+    range.selectNodeContents(source);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    done(ok);
+  }
+  function setupTabs(box) {
+    if (box.hasAttribute("data-tabs-ready")) { return; }
+    var list = box.querySelector("[role=tablist]");
+    if (!list) { return; }
+    box.setAttribute("data-tabs-ready", "");
+    var tabs = Array.prototype.slice.call(list.querySelectorAll("[role=tab]"));
+    function select(tab, focus, remember) {
+      tabs.forEach(function (t) {
+        var on = t === tab;
+        t.setAttribute("aria-selected", on ? "true" : "false");
+        t.tabIndex = on ? 0 : -1;
+        var panel = document.getElementById(t.getAttribute("aria-controls"));
+        if (panel) { panel.hidden = !on; }
+      });
+      if (focus) { tab.focus(); }
+      if (remember) {
+        try { localStorage.setItem(SNIPPET_KEY, tab.getAttribute("data-tab")); } catch (e) { /* storage may be off */ }
+      }
+    }
+    tabs.forEach(function (t, i) {
+      t.addEventListener("click", function () { select(t, false, true); });
+      t.addEventListener("keydown", function (ev) {
+        var next = null;
+        if (ev.key === "ArrowRight") { next = tabs[(i + 1) % tabs.length]; }
+        else if (ev.key === "ArrowLeft") { next = tabs[(i - 1 + tabs.length) % tabs.length]; }
+        else if (ev.key === "Home") { next = tabs[0]; }
+        else if (ev.key === "End") { next = tabs[tabs.length - 1]; }
+        if (next) { ev.preventDefault(); select(next, true, true); }
+      });
+    });
+    var wanted = null;
+    try { wanted = localStorage.getItem(SNIPPET_KEY); } catch (e) { wanted = null; }
+    var first = tabs.filter(function (t) { return t.getAttribute("data-tab") === wanted; })[0] || tabs[0];
+    list.hidden = false;
+    box.classList.add("tabbed");
+    if (first) { select(first, false, false); }
+    Array.prototype.forEach.call(box.querySelectorAll("button.copy"), function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () { copyText(b); });
+    });
+  }
+  function setupAllTabs(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    if (scope.matches && scope.matches("[data-tabs]")) { setupTabs(scope); }
+    Array.prototype.forEach.call(scope.querySelectorAll("[data-tabs]"), setupTabs);
+  }
+  document.addEventListener("DOMContentLoaded", function () { setupAllTabs(document); });
+  // the try-it answer panel arrives through htmx after the page loaded
+  document.addEventListener("htmx:load", function (ev) { setupAllTabs(ev.target); });
+
   // Live search: Escape closes the results, ArrowDown moves into them, and they close when focus leaves.
   document.addEventListener("keydown", function (ev) {
     var panel = document.getElementById("live-results");
@@ -111,5 +202,121 @@
     var panel = document.getElementById("live-results");
     var form = panel && panel.parentElement;
     if (panel && form && !form.contains(ev.target)) { panel.innerHTML = ""; }
+  });
+  // Try-it history (tryout/history.py): every answer panel of a sent request carries its entry in
+  // data-history; it is kept here, in this browser, under a key derived from the identity the API server
+  // named (data-history-key in the header), newest first. Sign-out clears it; /history lists it.
+  var HISTORY_MAX = 100;
+  var METHODS = { GET: 1, POST: 1, PUT: 1, PATCH: 1, DELETE: 1, HEAD: 1, OPTIONS: 1 };
+  function historyStore() {
+    var who = document.querySelector("[data-history-key]");
+    var key = who ? who.getAttribute("data-history-key") : "";
+    return /^[0-9a-f]{32}$/.test(key || "") ? "webexplorer-history:" + key : null;
+  }
+  function readHistory(store) {
+    try {
+      var list = JSON.parse(localStorage.getItem(store) || "[]");
+      return Array.isArray(list) ? list : [];
+    } catch (e) { return []; }
+  }
+  function writeHistory(store, list) {
+    for (;;) {
+      try { localStorage.setItem(store, JSON.stringify(list)); return; }
+      catch (e) {  // storage full (or off): keep the newer half and try again
+        if (!list.length) { return; }
+        list = list.slice(0, Math.floor(list.length / 2));
+      }
+    }
+  }
+  function ownUrl(u) {  // a path on this explorer, never another origin
+    return typeof u === "string" && u.charAt(0) === "/" && u.charAt(1) !== "/" && u.charAt(1) !== "\\";
+  }
+  function recordHistory() {
+    var store = historyStore();
+    var panels = document.querySelectorAll("[data-history]");
+    if (!store || !panels.length) { return; }
+    var list = readHistory(store);
+    var seen = {};
+    list.forEach(function (e) { if (e && e.id) { seen[e.id] = true; } });
+    var added = false;
+    Array.prototype.forEach.call(panels, function (el) {
+      var entry = null;
+      try { entry = JSON.parse(el.getAttribute("data-history")); } catch (e) { return; }
+      if (!entry || typeof entry.id !== "string" || seen[entry.id] || !ownUrl(entry.url)) { return; }
+      seen[entry.id] = true;
+      list.unshift(entry);
+      added = true;
+    });
+    if (added) { writeHistory(store, list.slice(0, HISTORY_MAX)); }
+  }
+  document.addEventListener("DOMContentLoaded", recordHistory);
+  document.addEventListener("htmx:afterSwap", recordHistory);
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (form && form.classList && form.classList.contains("signout")) {
+      var store = historyStore();
+      if (store) { try { localStorage.removeItem(store); } catch (e) { /* storage may be off */ } }
+    }
+  });
+
+  function element(tag, className, text) {
+    var el = document.createElement(tag);
+    if (className) { el.className = className; }
+    if (text !== undefined) { el.textContent = text; }
+    return el;
+  }
+  function historyItem(e) {
+    var li = element("li", "history-entry");
+    var method = METHODS[e.method] ? e.method : "GET";
+    var link = element("a", "history-link");
+    link.href = e.url;
+    link.appendChild(element("span", "method method-" + method.toLowerCase(), method));
+    link.appendChild(document.createTextNode(" "));
+    link.appendChild(element("code", "", String(e.path || "")));
+    li.appendChild(link);
+    li.appendChild(document.createTextNode(" "));
+    var ok = typeof e.status === "number" && e.status < 400;
+    li.appendChild(element("span", "badge history-status " + (ok ? "badge-ok" : "badge-err"),
+      typeof e.status === "number" ? String(e.status) : "no status"));
+    if (e.write) {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(element("span", e.dry_run ? "badge badge-warn" : "badge badge-err",
+        e.dry_run ? "dry run" : "real write"));
+    }
+    li.appendChild(document.createTextNode(" "));
+    var when = element("time", "muted");
+    var at = new Date(String(e.at || ""));
+    when.setAttribute("datetime", String(e.at || ""));
+    when.textContent = isNaN(at.getTime()) ? "" : at.toLocaleString();
+    li.appendChild(when);
+    return li;
+  }
+  function drawHistory(said) {
+    var box = document.getElementById("history");
+    if (!box) { return; }
+    var list = document.getElementById("history-list");
+    var status = document.getElementById("history-status");
+    var clear = document.getElementById("history-clear");
+    var store = historyStore();
+    var entries = store ? readHistory(store).filter(function (e) { return e && ownUrl(e.url); }) : [];
+    list.textContent = "";
+    entries.forEach(function (e) { list.appendChild(historyItem(e)); });
+    clear.hidden = !entries.length;
+    status.textContent = said || (entries.length
+      ? entries.length + (entries.length === 1 ? " request" : " requests") + ", newest first."
+      : "No requests yet: what you send from try-it shows here.");
+    box.setAttribute("data-ready", String(entries.length));
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    drawHistory();
+    var clear = document.getElementById("history-clear");
+    if (!clear) { return; }
+    clear.addEventListener("click", function () {
+      var store = historyStore();
+      if (store) { try { localStorage.removeItem(store); } catch (e) { /* storage may be off */ } }
+      drawHistory("The history is cleared.");
+      var status = document.getElementById("history-status");
+      if (status) { status.setAttribute("tabindex", "-1"); status.focus(); }
+    });
   });
 })();

@@ -8,10 +8,13 @@ so a page, a screenshot or a shared link holds no credential. Values are shell-q
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import orjson
+
+from webexplorer.catalog import Operation
 
 from .bodies import dump_yaml
 from .plan import APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, PlannedRequest
@@ -32,6 +35,18 @@ class Target:
     @property
     def resource_arg(self) -> str:
         return f"{self.resource}.{self.group}" if self.group else self.resource
+
+
+def target_of(op: Operation, path: Mapping[str, str]) -> Target:
+    """What kubectl names for ``op``: its resource, and the namespace and name the form gave."""
+    t = op.target
+    return Target(
+        resource=(t.resource or "") if t else "",
+        group=t.group if t else "",
+        namespace=path.get("namespace", ""),
+        name=path.get("name", ""),
+        subresource=(t.subresource or "") if t else "",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,9 @@ from webexplorer.catalog import Operation
 
 from .plan import TryForm
 
-#: fields a link may carry; everything else (csrf, confirm, headers) is dropped
-SHARED_FIELDS = ("body", "patch_type", "dry_run", "as_table")
+#: fields a link may carry; everything else (csrf, confirm, headers) is dropped (``start``: which
+#: starting body the form offers, minimal, full or JSON)
+SHARED_FIELDS = ("body", "patch_type", "dry_run", "as_table", "start")
 MAX_LINK_BODY = 64 * 1024
 
 

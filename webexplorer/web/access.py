@@ -16,6 +16,7 @@ from webexplorer.cluster import ClusterError
 from webexplorer.cluster.reviews import rules_review
 from webexplorer.tryout.plan import Refusal
 from webexplorer.tryout.segments import SegmentError, check_segment
+from webexplorer.web.access_rows import access_rows
 from webexplorer.web.csrf import csrf_token
 from webexplorer.web.forms import FORM_OVERHEAD, FormCheck, PostedForm
 from webexplorer.web.signin_cookie import set_signin_cookie
@@ -67,8 +68,10 @@ async def signout(request: Request) -> Response:
 
 
 @router.get("/can-i")
-async def can_i(request: Request, namespace: str = "") -> Response:
-    """What this visitor's identity may do in a namespace (``kubectl auth can-i --list``)."""
+async def can_i(request: Request, namespace: str = "", each: bool = False) -> Response:
+    """What this visitor's identity may do in a namespace (``kubectl auth can-i --list``). When the
+    rules review is incomplete (or ``?each=1``), every resource and verb is asked one by one as well
+    (:mod:`.access_rows`)."""
     visitor = await visitor_of(request)
     if visitor.connection is None:
         context = {
@@ -76,7 +79,7 @@ async def can_i(request: Request, namespace: str = "") -> Response:
             "review": None,
             "problem": visitor.needs_sign_in or "No live API server (snapshot mode): there is nobody to ask.",
         }
-        return render(request, "can_i.html", context)
+        return render(request, "can_i.html", context | {"rows": None})
     namespace = namespace or visitor.connection.namespace
     try:
         check_segment("namespace", namespace)
@@ -87,4 +90,9 @@ async def can_i(request: Request, namespace: str = "") -> Response:
         problem = None
     except ClusterError as exc:
         review, problem = None, str(exc)
-    return render(request, "can_i.html", {"namespace": namespace, "review": review, "problem": problem})
+    rows = None
+    if review is not None and (each or review.incomplete or review.evaluation_error):
+        catalog = app_state(request).catalog()
+        rows = await access_rows(identities_of(request), visitor, catalog, namespace)
+    page: dict[str, object] = {"namespace": namespace, "review": review, "problem": problem, "rows": rows}
+    return render(request, "can_i.html", page)

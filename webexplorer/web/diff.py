@@ -44,8 +44,6 @@ async def diff_page(
             "new": new_side,
             "diff": diff,
             "limit": SECTION_LIMIT,
-            # only what exists in the served catalog can be linked: the other side has no pages
-            "link_old": old_side.path is None,
-            "link_new": new_side.path is None,
+            "history": state.releases.history_now(),
         },
     )

@@ -157,6 +157,17 @@ class ExplorerCollector:
             value=store.generation,
         )
         yield GaugeMetricFamily(
+            "webexplorer_catalog_watching",
+            "1 while API changes are learnt from watches on CRDs and APIServices, 0 while polling.",
+            value=1 if store.watching else 0,
+        )
+        if explorer.copies is not None:
+            yield GaugeMetricFamily(
+                "webexplorer_document_copies_bytes",
+                "Bytes held as the last good copies of documents, for raw pages in an outage (bounded).",
+                value=explorer.copies.bytes,
+            )
+        yield GaugeMetricFamily(
             "webexplorer_ready", "1 when /readyz answers ok.", value=1 if readiness(explorer)[0] else 0
         )
         yield GaugeMetricFamily(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from webexplorer.web.history_view import history_key
 from webexplorer.web.lookup import group_of, group_version_of
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import Content, render_cached
@@ -24,6 +25,8 @@ async def group_page(request: Request, group: str) -> HTMLResponse:
 async def group_version_page(request: Request, group: str, version: str) -> HTMLResponse:
     async def content() -> Content:
         g, gv = group_version_of(app_state(request).catalog(), group, version)
-        return Content({"group": g, "gv": gv, "version": gv.version})
+        history = app_state(request).releases.history_now()
+        life = history.group_version(gv.name) if history is not None else None
+        return Content({"group": g, "gv": gv, "version": gv.version, "life": life})
 
-    return await render_cached(request, "group_version.html", content)
+    return await render_cached(request, "group_version.html", content, key=history_key(request))

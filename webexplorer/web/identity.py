@@ -37,12 +37,13 @@ from starlette.requests import Request
 
 from webexplorer.catalog import Operation
 from webexplorer.cluster import ClusterError, Connection, UnauthorizedError
-from webexplorer.cluster.reviews import ResourceAttributes, access_review
+from webexplorer.cluster.grants import Denial, denial
+from webexplorer.cluster.reviews import AccessDecision, ResourceAttributes, access_review
 from webexplorer.cluster.whoami import WhoAmI, whoami_explained
 from webexplorer.explorer import Explorer
 from webexplorer.lru import LRU
 from webexplorer.settings import Settings
-from webexplorer.web.contexts import current_explorer
+from webexplorer.web.contexts import CURRENT, current_explorer
 from webexplorer.web.lifecycle import ExplorerSlot
 from webexplorer.web.signin_cookie import SignIn, TokenSealer, cookie_value, set_signin_cookie
 
@@ -63,6 +64,14 @@ MAX_ACCESS_ANSWERS = 10_000
 MAX_TOKEN_BYTES = 16 * 1024
 #: the cache key of the explorer's own identity (``--identity service-account``)
 SERVICE_ACCOUNT_KEY = "service-account"
+
+
+def _in_context(key: str) -> str:
+    """The cache key of an identity in the kubeconfig context the request shows: another context's
+    "explorer's own identity" is another user on another cluster (its own credentials), so its
+    SelfSubjectReview and access answers are kept apart from the first context's."""
+    opened = CURRENT.get()
+    return key if opened is None else f"{key}@context:{opened.name}"
 
 
 def _same_identity(visitor: WhoAmI, own: WhoAmI | None) -> bool:
@@ -109,7 +118,9 @@ class Identities:
         #: visitors' token connections and when each was last used, least recently used first
         self._tokens: LRU[str, tuple[Connection, float]] = LRU()
         self._whoami: LRU[str, tuple[WhoAmI, float]] = LRU(MAX_WHOAMI)
-        self._access: LRU[tuple[str, ResourceAttributes], tuple[str | None, float]] = LRU(MAX_ACCESS_ANSWERS)
+        self._access: LRU[tuple[str, ResourceAttributes], tuple[AccessDecision | None, float]] = LRU(
+            MAX_ACCESS_ANSWERS
+        )
         self._closing: list[Connection] = []
         if settings.identity == "token" and not settings.secret_key:
             log.warning(
@@ -147,7 +158,7 @@ class Identities:
             found = self._impersonated(request, base)
             if found is not None:
                 return found
-        return Visitor("service-account", SERVICE_ACCOUNT_KEY, base)
+        return Visitor("service-account", _in_context(SERVICE_ACCOUNT_KEY), base)
 
     def _token_visitor(self, request: Request, base: Connection) -> Visitor:
         value = cookie_value(request)
@@ -209,7 +220,7 @@ class Identities:
         if not user:
             return None
         groups = tuple(dict.fromkeys(g.strip() for v in group_values for g in v.split(",") if g.strip()))
-        key = "impersonate:" + json.dumps([user, sorted(groups)])
+        key = _in_context("impersonate:" + json.dumps([user, sorted(groups)]))
         return Visitor("impersonate", key, base.with_impersonation(user, groups))
 
     def _trusted(self, request: Request, client: str) -> bool:
@@ -293,7 +304,7 @@ class Identities:
     async def _own_identity(self) -> WhoAmI | None:
         """The explorer's own identity (what a visitor's sign-in must not turn out to be)."""
         own = self.explorer.connection
-        return None if own is None else await self._cached_whoami(SERVICE_ACCOUNT_KEY, own)
+        return None if own is None else await self._cached_whoami(_in_context(SERVICE_ACCOUNT_KEY), own)
 
     async def _cached_whoami(self, key: str, connection: Connection) -> WhoAmI:
         """``SelfSubjectReview`` through ``connection``, trusted for REVIEW_TTL (bound tokens rotate)."""
@@ -308,31 +319,52 @@ class Identities:
         self._whoami.put(key, (who, now))
         return who
 
-    async def denied(self, visitor: Visitor, op: Operation, values: dict[str, str]) -> str | None:
-        """Why this visitor may not perform ``op`` with these path values (SelfSubjectAccessReview),
-        or None when allowed or unknown (an unanswered review never greys a button out)."""
-        if visitor.connection is None or op.target is None or not op.target.resource:
+    async def denied(self, visitor: Visitor, op: Operation, values: dict[str, str]) -> Denial | None:
+        """Why this visitor may not perform ``op`` with these path values (SelfSubjectAccessReview) and
+        what would grant it, or None when allowed or unknown (an unanswered review never greys a button
+        out)."""
+        attributes = access_attributes(op, values)
+        if visitor.connection is None or attributes is None:
             return None
-        verb = _verb(op)
-        if verb is None:
+        return await self.refused(visitor, attributes)
+
+    async def refused(self, visitor: Visitor, attributes: ResourceAttributes) -> Denial | None:
+        """The denial of one question for this visitor, or None when allowed or unanswered."""
+        decision = await self.decision(visitor, attributes)
+        if decision is None or decision.allowed:
             return None
-        target = op.target
-        attributes = ResourceAttributes(
-            verb=verb,
-            group=target.group,
-            resource=target.resource or "",
-            subresource=target.subresource or "",
-            namespace=values.get("p.namespace", "") if target.namespaced else "",
-        )
+        who = await self.whoami(visitor)  # who was refused, for the binding
+        return denial(decision, attributes, who.identity.username if who and who.identity else "")
+
+    async def decision(self, visitor: Visitor, attributes: ResourceAttributes) -> AccessDecision | None:
+        """One ``SelfSubjectAccessReview`` for this visitor, trusted for REVIEW_TTL; None when there is
+        no connection or no usable answer."""
+        if visitor.connection is None:
+            return None
         cache_key = (visitor.key, attributes)
         now = time.monotonic()
         found = self._access.get(cache_key)
         if found is not None and now - found[1] <= REVIEW_TTL:
             return found[0]
         decision = await access_review(visitor.connection, attributes)
-        reason = None if decision is None else decision.refusal(attributes)
-        self._access.put(cache_key, (reason, now))
-        return reason
+        self._access.put(cache_key, (decision, now))
+        return decision
+
+
+def access_attributes(op: Operation, values: dict[str, str]) -> ResourceAttributes | None:
+    """The access question of ``op`` with these form values (``p.namespace``), or None for an operation
+    that is not about a resource (``/version``, non-resource paths)."""
+    target = op.target
+    verb = _verb(op)
+    if target is None or not target.resource or verb is None:
+        return None
+    return ResourceAttributes(
+        verb=verb,
+        group=target.group,
+        resource=target.resource,
+        subresource=target.subresource or "",
+        namespace=values.get("p.namespace", "") if target.namespaced else "",
+    )
 
 
 def _verb(op: Operation) -> str | None:

@@ -11,10 +11,14 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from webexplorer.catalog import CatalogError, Operation, Parameter
+from webexplorer.catalog import Catalog, CatalogError, Operation, Parameter
+from webexplorer.tryout.clients import snippet
+from webexplorer.tryout.clients.call import EXAMPLE_SERVER, example_form
+from webexplorer.tryout.commands import commands, target_of
 from webexplorer.web import urls
 from webexplorer.web.lookup import check, group_version_of, kind_schema_url
 from webexplorer.web.resources import ACTION_LABELS
+from webexplorer.web.snippet_tabs import Tab, tabs
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import Content, render_cached
 from webexplorer.web.tryout_form import try_loader
@@ -67,5 +71,20 @@ async def _content(request: Request, group: str, version: str, operation_id: str
             "action_labels": ACTION_LABELS,
             # the query is part of the kept content's key (render_cached), so the form may refill from it
             "tryout": try_loader(op, g.name, gv.version, request.url.query),
+            "snippet_tabs": snippet_tabs(
+                catalog, op, libraries=app_state(request).explorer.settings.client_snippets
+            ),
         }
     )
+
+
+def snippet_tabs(catalog: Catalog, op: Operation, *, libraries: bool = True) -> tuple[Tab, ...]:
+    """The operation's example request as commands and (``libraries``) client-library snippets; none
+    when the planner refuses the example."""
+    planned = snippet.for_operation(catalog, op, libraries=libraries)
+    if planned is None:
+        return ()
+    plan, codes = planned
+    example = example_form(op)
+    cmds = commands(plan, EXAMPLE_SERVER, target_of(op, example.path))
+    return tabs("op-snippets", codes, cmds)

@@ -7,9 +7,12 @@ object reads, not documents: their pages name the matching list/get operation (w
 once try-it exists) instead of fetching anything, so this module only ever GETs documents.
 
 Documents come through the explorer's :class:`~webexplorer.source.DocumentSource`, the same one the
-catalog reads (so the snapshot serves them offline). A body with an ETag is kept and revalidated with
-If-None-Match, and the linked HTML of large documents is cached per body, so a second look at
-``/openapi/v2`` costs neither the transfer nor the rendering.
+catalog reads (so the snapshot serves them offline). Every document read from a live server is kept as
+its last good copy (:mod:`webexplorer.catalog.copies`): revalidated with If-None-Match when it has an
+ETag, and shown, labelled as a copy with its age and the reason (:class:`~.rawcache.CopyNote`, also as
+response headers), when the server cannot answer; only a document never seen answers 503 then. The
+linked HTML of large documents is cached per body, so a second look at ``/openapi/v2`` costs neither
+the transfer nor the rendering.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from webexplorer.catalog import Catalog, CatalogError, Operation, OperationIndex
+from webexplorer.catalog.copies import Copy
 from webexplorer.catalog.discovery import AGGREGATED_ACCEPT
 from webexplorer.catalog.model import group_version_path, split_group_version
 from webexplorer.catalog.operations import parse_path
 from webexplorer.catalog.schema import ref_name
 from webexplorer.source import Fetched, SourceError
 from webexplorer.web import rawdoc, urls
+from webexplorer.web.rawcache import CopyNote, Served
 from webexplorer.web.rawdoc import Linker
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import render
@@ -97,10 +102,10 @@ def linker_for(segs: list[str], catalog: Catalog | None) -> Linker:
     return link
 
 
-async def _fetch(request: Request, segs: list[str], aggregated: bool) -> Fetched:
-    state = app_state(request)
-    explorer = state.explorer
-    source = explorer.source
+async def _fetch(request: Request, segs: list[str], aggregated: bool) -> Served:
+    """The document now, or — when the server cannot answer — the last good copy the explorer holds
+    (a 503 saying so when it holds none)."""
+    explorer = app_state(request).explorer
     path = "/" + "/".join(segs)
     fetch_path = path
     catalog = explorer.store.current
@@ -109,21 +114,30 @@ async def _fetch(request: Request, segs: list[str], aggregated: bool) -> Fetched
         entry = next((e for e in catalog.v3_index.entries if e.key == key), None)
         if entry is not None:
             fetch_path = entry.url  # the immutable ?hash= URL
-    cache = state.raw_cache
-    body_key = (URL_PREFIX.get() + path, aggregated)  # each context's server has its own documents
-    cached = cache.bodies.get(body_key)
     accept = AGGREGATED_ACCEPT if aggregated else "application/json"
+    kept = explorer.copies.get(fetch_path, accept) if explorer.copies is not None else None
     try:
-        got = await source.fetch(fetch_path, accept=accept, etag=cached.etag if cached else None)
+        got = await explorer.source.fetch(fetch_path, accept=accept, etag=kept.fetched.etag if kept else None)
     except SourceError as exc:
-        raise HTTPException(503, f"The API server did not answer {path}: {exc}") from exc
-    if got.status == 304 and cached is not None:
-        return cached
-    if got.status == 200 and got.etag:
-        cache.bodies.put(body_key, got)
+        return _from_copy(path, kept, str(exc))
+    if got.status == 304 and kept is not None:
+        return Served(kept.fetched)
+    if (got.status >= 500 or got.status == 429) and kept is not None:
+        return _from_copy(path, kept, f"The API server answered HTTP {got.status} for {path}.")
     if got.status == 404 and not segs and explorer.offline and catalog is not None:
-        return Fetched(200, _root_paths(catalog), {"content-type": "application/json"}, "/")
-    return got
+        return Served(Fetched(200, _root_paths(catalog), {"content-type": "application/json"}, "/"))
+    return Served(got)
+
+
+def _from_copy(path: str, kept: Copy | None, reason: str) -> Served:
+    if kept is None:
+        why = reason[:1].lower() + reason[1:] if reason.startswith("The ") else reason
+        raise HTTPException(
+            503,
+            f"{path} cannot be shown: the explorer has never seen this document, so it holds no copy of it, "
+            f"and {why}",
+        )
+    return Served(kept.fetched, CopyNote.of(kept, reason))
 
 
 def _root_paths(catalog: Catalog) -> bytes:
@@ -157,13 +171,15 @@ async def raw_page(
     if not rawdoc.is_document_path(segs):
         return await _object_read(request, segs, namespace, name)
     want_aggregated = aggregated == "1" and segs in (["api"], ["apis"])
-    got = await _fetch(request, segs, want_aggregated)
+    served = await _fetch(request, segs, want_aggregated)
+    got, copy = served.fetched, served.copy
+    copy_headers = copy.headers() if copy is not None else {}
     if download == "1" and got.status == 200:
         filename = rawdoc.download_name(segs, want_aggregated)
         return Response(
             got.body,
             media_type=got.content_type or "application/json",
-            headers={"content-disposition": f'attachment; filename="{filename}"'},
+            headers={"content-disposition": f'attachment; filename="{filename}"', **copy_headers},
         )
     explorer = app_state(request).explorer
     html = _rendered(request, segs, want_aggregated, got, explorer.store.current)
@@ -182,8 +198,10 @@ async def raw_page(
             "size": len(got.body),
             "document": html,
             "assembled": assembled,
+            "copy": copy,
         },
         status_code=200 if got.status == 200 else (got.status if 400 <= got.status < 600 else 502),
+        headers=copy_headers,
     )
 
 

@@ -1,7 +1,8 @@
 """``/readyz``'s answer: the catalog is loaded and (live) the API server answered a recent check.
 
-Never a request of its own: the background refresh already asks the server every ``refresh_interval``
-seconds, so its last success says whether the server answers, at the cost of reading a number. Probes
+Never a request of its own: the catalog's change watches are open (or, when polling, its checks ask the
+server every ``refresh_interval`` seconds), so the store's last success says whether the server
+answers, at the cost of reading a number. Probes
 come every few seconds from every kubelet; they must stay free. The window is ``ready_timeout`` (90 s by
 default, :meth:`~webexplorer.explorer.Explorer.ready_window`), not a few check intervals: checks run every
 second so that new CRDs show at once, and a few seconds of API server trouble must not take every

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webexplorer.catalog import Catalog, CatalogError, Operation, Resource, Subresource
+from webexplorer.web.history_view import history_key
 from webexplorer.web.lookup import kind_schema_url, resource_of
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import Content, render_cached
@@ -74,7 +75,12 @@ async def _subresources(catalog: Catalog, r: Resource) -> list[SubresourceView]:
 
 @router.get("/g/{group}/{version}/{resource}", response_class=HTMLResponse)
 async def resource_page(request: Request, group: str, version: str, resource: str) -> HTMLResponse:
-    return await render_cached(request, "resource.html", lambda: _content(request, group, version, resource))
+    return await render_cached(
+        request,
+        "resource.html",
+        lambda: _content(request, group, version, resource),
+        key=history_key(request),
+    )
 
 
 async def _content(request: Request, group: str, version: str, resource: str) -> Content:
@@ -89,6 +95,7 @@ async def _content(request: Request, group: str, version: str, resource: str) ->
     except CatalogError as exc:
         problem = f"The operations of {gv.name} could not be read: {exc}"
     same_kind = [x for x in catalog.find_kind(r.kind.kind) if x is not r and x.kind.kind]
+    history = app_state(request).releases.history_now()
     return Content(
         {
             "group": g,
@@ -101,6 +108,7 @@ async def _content(request: Request, group: str, version: str, resource: str) ->
             "elsewhere": [x for x in same_kind if x.group != r.group],
             "problem": problem,
             "action_labels": ACTION_LABELS,
+            "life": history.resource(r.group, r.version, r.name) if history is not None else None,
         },
         cacheable=problem is None,  # a document that did not come may come on the next visit
     )

@@ -30,6 +30,7 @@ from webexplorer.catalog import (
 from webexplorer.catalog.facts_text import explain_json, explain_text
 from webexplorer.web import urls
 from webexplorer.web.factsview import FactsReader
+from webexplorer.web.history_view import history_key
 from webexplorer.web.lookup import check, group_version_of
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import Content, render_cached
@@ -98,7 +99,9 @@ async def _page(request: Request, group: str, version: str, name: str, path: str
         return await _formatted(request, fmt, group, version, name, path)
     children = request.query_params.get("part") == "children"
     template = "_schema_children.html" if children else "schema.html"
-    return await render_cached(request, template, lambda: _content(request, group, version, name, path))
+    return await render_cached(
+        request, template, lambda: _content(request, group, version, name, path), key=history_key(request)
+    )
 
 
 async def _formatted(request: Request, fmt: str, group: str, version: str, name: str, path: str) -> Response:
@@ -150,6 +153,7 @@ async def _content(request: Request, group: str, version: str, name: str, path: 
     resources: list[Resource] = []
     if gvk is not None:
         resources = [r for r in catalog.find_kind(gvk.kind) if r.group == g.name]
+    history = app_state(request).releases.history_now()
     return Content(
         {
             **common,
@@ -162,5 +166,8 @@ async def _content(request: Request, group: str, version: str, name: str, path: 
             "whole": whole,
             "facts": FactsReader(schemas),
             "resources": resources,
+            "life": history.kind(gvk) if history and gvk else None,
+            "field_life": history.field(gvk, path) if history and gvk and path else None,
+            "field_changes": history.field_changes(gvk, path) if history and gvk and path else [],
         }
     )

@@ -25,6 +25,8 @@ from webexplorer.web.identity import Identities
 from webexplorer.web.lifecycle import ExplorerSlot
 from webexplorer.web.pagecache import PageCache
 from webexplorer.web.rawcache import RawCache
+from webexplorer.web.releases import Releases
+from webexplorer.web.releaseview import VIEWING
 from webexplorer.web.watches import WatchRegistry
 
 #: the attribute of ``app.state`` that holds the :class:`AppState` (the only one the explorer sets)
@@ -48,6 +50,8 @@ class AppState:
     raw_cache: RawCache
     #: the sides of /diff and their surfaces
     diff_sides: DiffSides
+    #: the embedded Kubernetes releases: catalogs, surfaces, history, and the pages' read-only views
+    releases: Releases
     #: the Downward API of the pod the explorer runs in (the "This pod" page)
     pod: PodInfoReader
     #: other kubeconfig contexts visitors may switch to, each with its own explorer
@@ -56,6 +60,7 @@ class AppState:
     @classmethod
     def build(cls, settings: Settings) -> AppState:
         slot = ExplorerSlot()
+        releases = Releases(int(settings.page_cache_mib * (1 << 20)))
         return cls(
             settings=settings,
             slot=slot,
@@ -67,7 +72,8 @@ class AppState:
                 settings.max_watches, settings.max_watches_per_visitor, settings.secret_key
             ),
             raw_cache=RawCache(),
-            diff_sides=DiffSides(slot),
+            diff_sides=DiffSides(slot, releases),
+            releases=releases,
             pod=PodInfoReader(settings.podinfo_dir),
             contexts=Contexts(settings, slot),
         )
@@ -80,11 +86,18 @@ class AppState:
     @property
     def page_cache(self) -> PageCache:
         """The page cache of the context this request shows."""
+        view = VIEWING.get()
+        if view is not None:
+            return view.page_cache
         opened = CURRENT.get()
         return opened.page_cache if opened is not None else self.pages
 
     def catalog(self) -> Catalog:
-        """The current catalog, or a 503 page saying why there is none yet: the one accessor pages use."""
+        """The current catalog, or a 503 page saying why there is none yet: the one accessor pages use.
+        On a page of an embedded release (``/release/<v>/…``) it is that release's catalog."""
+        view = VIEWING.get()
+        if view is not None:
+            return view.catalog
         explorer = self.explorer
         try:
             return explorer.catalog

@@ -36,10 +36,12 @@ from starlette.responses import HTMLResponse
 from webexplorer import __version__
 from webexplorer.catalog import group_display_name
 from webexplorer.explorer import Explorer
+from webexplorer.tryout.history import history_key
 from webexplorer.web.assets import static_url
 from webexplorer.web.csrf import csrf_token
 from webexplorer.web.factsview import ticks
 from webexplorer.web.pagecache import CachedContent, PageCache
+from webexplorer.web.releaseview import VIEWING, release_links
 from webexplorer.web.state import app_state
 from webexplorer.web.urls import TEMPLATE_GLOBALS
 
@@ -97,14 +99,21 @@ def _explorer_or_none(request: Request) -> Explorer | None:
 def _base_context(request: Request) -> dict[str, Any]:
     """What the page shell (``base.html``) reads about this request and visitor."""
     visitor = getattr(request.state, "visitor", None)  # set by web/identity.load_header_identity
+    whoami = getattr(request.state, "whoami", None)
+    identity = whoami.identity if whoami is not None and visitor is not None and visitor.connection else None
     return {
         "request": request,
         "explorer": _explorer_or_none(request),
         "visitor": visitor,
-        "visitor_whoami": getattr(request.state, "whoami", None),
+        "visitor_whoami": whoami,
+        # whose try-it history app.js keeps and shows (tryout/history.py): "" without a known identity
+        "history_key": history_key(identity.username, identity.uid) if identity is not None else "",
         "signout_csrf": csrf_token(request) if visitor is not None and visitor.signed_in else "",
         # the header's cluster picker (--contexts): this page in every context a visitor may switch to
         "context_links": app_state(request).contexts.links(request.scope),
+        # the header's release picker: this page as each embedded release served it (web/releaseview.py)
+        "release_links": release_links(app_state(request).releases, request.scope),
+        "release_view": VIEWING.get(),
     }
 
 
@@ -132,7 +141,14 @@ def render(
 CACHED_BLOCKS = frozenset({"title", "content"})
 #: the visitor as cached content sees it: nobody. Content is rendered with these, never with the real
 #: visitor, so no visitor's name or token can end up in text that other visitors are shown.
-_NOBODY = {"visitor": None, "visitor_whoami": None, "signout_csrf": "", "context_links": []}
+_NOBODY: dict[str, object] = {
+    "visitor": None,
+    "visitor_whoami": None,
+    "history_key": "",
+    "signout_csrf": "",
+    "context_links": [],
+    "release_links": [],
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +243,12 @@ def _parent_of(template: str) -> str | None:
 
 
 def _nobody(request: Request) -> dict[str, Any]:
-    return {"request": request, "explorer": _explorer_or_none(request), **_NOBODY}
+    return {
+        "request": request,
+        "explorer": _explorer_or_none(request),
+        "release_view": VIEWING.get(),
+        **_NOBODY,
+    }
 
 
 def _render_nobody(request: Request, template: str, context: dict[str, Any]) -> str:

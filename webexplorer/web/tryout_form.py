@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from webexplorer.catalog import Catalog, CatalogError, Operation, Parameter, Resource
+from webexplorer.cluster.grants import Denial
 from webexplorer.explorer import Explorer
 from webexplorer.tryout import plan as planning
-from webexplorer.tryout.bodies import dump_yaml
+from webexplorer.tryout.bodies import dump_json, dump_yaml
+from webexplorer.tryout.fullbody import full_body
 from webexplorer.tryout.skeleton import skeleton
 from webexplorer.web.urls import url_try
 
@@ -77,9 +79,11 @@ class FormView:
     read_only: bool
     values: dict[str, str] = field(default_factory=dict)
     #: why this visitor's identity may not send it (SelfSubjectAccessReview): Send is greyed out
-    denied: str | None = None
+    denied: Denial | None = None
     #: ``disabled`` because the visitor has not signed in (``--identity token``)
     sign_in: bool = False
+    #: why the starting body may still be refused (rules the explorer cannot check), shown beside it
+    body_notes: tuple[str, ...] = ()
 
     @property
     def has_body(self) -> bool:
@@ -88,6 +92,15 @@ class FormView:
     @property
     def lists(self) -> bool:
         return self.op.action == "list"
+
+    @property
+    def offers_starts(self) -> bool:
+        """The body is a starting body from the schema (a create or replace), offered in three styles."""
+        return self.has_body and self.op.method in ("POST", "PUT") and not self.values.get("body")
+
+    def start_url(self, style: str) -> str:
+        """The form again, starting from the ``minimal``, ``full`` or ``json`` body."""
+        return f"{self.action}?start={style}"
 
     @property
     def load_live_url(self) -> str:
@@ -122,8 +135,11 @@ async def build_form(
         else (patch_types[0] if patch_types else "")
     )
     body = values.get("body", "")
+    body_notes: tuple[str, ...] = ()
     if not body and op.method in ("POST", "PUT", "PATCH") and op.request_body is not None:
-        body = await _starting_body(catalog, op, resource, values, default_ns, patch_type, live_object)
+        body, body_notes = await _starting_body(
+            catalog, op, resource, values, default_ns, patch_type, live_object
+        )
     disabled = None
     if connection is None:
         disabled = (
@@ -153,6 +169,7 @@ async def build_form(
         disabled=disabled,
         read_only=explorer.read_only,
         values=values,
+        body_notes=body_notes,
     )
 
 
@@ -203,13 +220,14 @@ async def _starting_body(
     default_ns: str,
     patch_type: str,
     live_object: dict[str, Any] | None,
-) -> str:
+) -> tuple[str, tuple[str, ...]]:
+    """The body the form starts with, and the notes shown beside it."""
     if live_object is not None:
-        return dump_yaml(live_object)
+        return dump_yaml(live_object), ()
     if op.method == "PATCH" and patch_type == planning.JSON_PATCH:
-        return JSON_PATCH_EXAMPLE
+        return JSON_PATCH_EXAMPLE, ()
     if op.method == "PATCH" and patch_type != planning.APPLY_PATCH:
-        return MERGE_EXAMPLE
+        return MERGE_EXAMPLE, ()
     gvk = resource.kind if resource is not None and not (op.target and op.target.subresource) else op.gvk
     namespaced = bool(op.target and op.target.namespaced)
     namespace = values.get("p.namespace", default_ns) if namespaced else None
@@ -221,5 +239,11 @@ async def _starting_body(
         except CatalogError:
             schemas = definition = None
     if op.method == "PATCH":  # server-side apply: the identifying fields are what is required
-        return dump_yaml(skeleton(None, None, gvk, name=name, namespace=namespace))
-    return dump_yaml(skeleton(schemas, definition, gvk, name=name, namespace=namespace))
+        schemas = definition = None
+    start = skeleton(schemas, definition, gvk, name=name, namespace=namespace)
+    style = values.get("start", "")
+    if style == "json":
+        return dump_json(start.value) + "\n", start.notes
+    if style == "full" and schemas is not None and definition is not None:
+        return full_body(schemas, definition, start.value), start.notes
+    return dump_yaml(start.value), start.notes

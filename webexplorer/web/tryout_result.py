@@ -14,13 +14,19 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from webexplorer.cluster.grants import Denial
 from webexplorer.tryout.answer import AnswerView
 from webexplorer.tryout.commands import Commands
+from webexplorer.tryout.conflicts import ConflictView
+from webexplorer.tryout.history import HistoryEntry
 from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm
 from webexplorer.tryout.share import prefill
 from webexplorer.web.forms import Fields, PostedForm
+from webexplorer.web.snippet_tabs import Tab
 from webexplorer.web.templating import render
 from webexplorer.web.tryout_page import TriedOperation, is_htmx, page_context, visitor_form
+from webexplorer.web.tryout_preview import PreviewView
+from webexplorer.web.tryout_reuse import ReuseLink
 from webexplorer.web.tryout_views import Explained
 from webexplorer.web.watches import Watch
 
@@ -37,6 +43,10 @@ class Sent:
     plan: PlannedRequest
     commands: Commands
     share_url: str
+    #: its line in the visitor's history (app.js keeps it in the browser; tryout/history.py)
+    history: HistoryEntry
+    #: the commands and the client libraries' snippets, as the panel's tabs
+    tabs: tuple[Tab, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +67,8 @@ class Answered:
     #: the form's fields again, for the next page of a list and for confirming a real delete
     next_fields: Fields
     confirm_fields: Fields
+    #: a read object offered as a new body or to edit (web/tryout_reuse.py)
+    reuse: tuple[ReuseLink, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +84,14 @@ class TryResult:
     no_answer: str | None = None
     watch: Watch | None = None
     answered: Answered | None = None
+    #: *Preview changes*: the live object against the dry run's answer (with ``answered``)
+    preview: PreviewView | None = None
+    #: a 409 explained: apply conflicts by field manager, or a stale object to reload (with ``answered``)
+    conflict: ConflictView | None = None
+    #: the form again with the live object in the editor (a replace refused as stale)
+    reload_url: str = ""
+    #: with a 403 answer: what the identity lacks and the smallest grant (SelfSubjectAccessReview)
+    denied: Denial | None = None
 
 
 def refused(request: Request, tried: TriedOperation, refusal: Refusal) -> Response:

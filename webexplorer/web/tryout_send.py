@@ -13,25 +13,35 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from webexplorer.cluster import ClusterError, Connection
+from webexplorer.cluster.grants import Denial
 from webexplorer.tryout import plan as planning
 from webexplorer.tryout.answer import AnswerView, present
 from webexplorer.tryout.bodies import MAX_BODY_BYTES
-from webexplorer.tryout.commands import Target, commands
+from webexplorer.tryout.clients import snippet
+from webexplorer.tryout.commands import commands, target_of
+from webexplorer.tryout.conflicts import conflict_view
+from webexplorer.tryout.history import history_entry
 from webexplorer.tryout.plan import PlannedRequest, Refusal, TryForm, query_params
 from webexplorer.tryout.share import form_from_fields, share_query
 from webexplorer.web import urls
 from webexplorer.web.answers import StoredAnswer
 from webexplorer.web.csrf import csrf_token, session_id
 from webexplorer.web.forms import FORM_OVERHEAD, Fields, FormCheck, PostedForm
+from webexplorer.web.identity import access_attributes
+from webexplorer.web.snippet_tabs import tabs
 from webexplorer.web.state import app_state
 from webexplorer.web.tryout_page import Tried, TriedOperation, is_htmx
+from webexplorer.web.tryout_preview import preview_of, wants_preview
 from webexplorer.web.tryout_result import Answered, Sent, TryResult, refused, respond
+from webexplorer.web.tryout_reuse import reuse_links
 from webexplorer.web.tryout_views import LATER_VIEWS, explain_target, explained
 from webexplorer.web.visitors import identities_of, visitor_of
 
@@ -54,12 +64,14 @@ async def send(request: Request, tried: Tried, posted: Checked) -> Response:
     if connection is None and visitor.needs_sign_in is not None:
         return refused(request, tried, Refusal(visitor.needs_sign_in, 401))
     tryform = form_from_fields(tried.op, posted.fields, upgrade=_asks_upgrade(request))
-    planned = planning.plan(tried.op, tryform, _policy(request, connection))
+    if wants_preview(tried.op.method, posted.as_dict()):  # Preview changes: the same request, dry run
+        tryform = replace(tryform, dry_run=True, confirm=False)
+    planned = planning.plan(tried.op, tryform, policy_of(request, connection))
     if isinstance(planned, Refusal):
         result = TryResult(tried.action, csrf_token(request), refusal=planned)
         return await respond(request, tried, posted, result, planned.status)
     assert connection is not None  # a plan without a connection is refused (offline)
-    sent = _sent(tried, tryform, planned, connection)
+    sent = _sent(request, tried, tryform, planned, connection)
     if planned.watch:
         return await _start_watch(request, tried, posted, sent)
     return await _send_once(request, tried, posted, sent, connection)
@@ -70,29 +82,31 @@ def _asks_upgrade(request: Request) -> bool:
     return "upgrade" in request.headers or "upgrade" in request.headers.get("connection", "").lower()
 
 
-def _policy(request: Request, connection: Connection | None) -> planning.Policy:
+def policy_of(request: Request, connection: Connection | None) -> planning.Policy:
+    """What the operator allows, and whether there is a live API server (shared with the check)."""
     settings = app_state(request).explorer.settings
     return planning.Policy(
         allow_writes=settings.allow_writes, allow_connect=settings.allow_connect, offline=connection is None
     )
 
 
-def _sent(tried: TriedOperation, tryform: TryForm, planned: PlannedRequest, connection: Connection) -> Sent:
+def _sent(
+    request: Request, tried: TriedOperation, tryform: TryForm, planned: PlannedRequest, connection: Connection
+) -> Sent:
     share = tried.action + "?" + share_query(tryform)
     authenticated = connection.mode != "server"
-    cmds = commands(planned, connection.server_url, _target(tried, tryform), authenticated=authenticated)
-    return Sent(tryform, planned, cmds, share)
-
-
-def _target(tried: TriedOperation, tryform: TryForm) -> Target:
-    """What kubectl names: the operation's resource, and the namespace and name the form gave."""
-    t = tried.op.target
-    return Target(
-        resource=t.resource or "" if t else "",
-        group=t.group if t else "",
-        namespace=tryform.path.get("namespace", ""),
-        name=tryform.path.get("name", ""),
-        subresource=(t.subresource or "") if t else "",
+    cmds = commands(
+        planned, connection.server_url, target_of(tried.op, tryform.path), authenticated=authenticated
+    )
+    wanted = app_state(request).explorer.settings.client_snippets
+    codes = snippet.for_plan(tried.catalog, tried.op, planned, dict(tryform.path)) if wanted else ()
+    return Sent(
+        tryform,
+        planned,
+        cmds,
+        share,
+        history_entry(tried.op, tryform, planned, tried.action),
+        tabs("tryout-snippets", codes, cmds, tryout_ids=True),
     )
 
 
@@ -134,7 +148,29 @@ async def _send_once(
     )
     await _log_write(request, planned, reply.status, answer.audit_id)
     answered = await _answered(request, tried, posted.fields, answer, reply.body, later=later)
-    result = TryResult(tried.action, csrf_token(request), sent=sent, answered=answered)
+    shown = None
+    if wants_preview(tried.op.method, posted.as_dict()):
+        can_write = app_state(request).explorer.settings.allow_writes
+        to_status = tried.op.target is not None and tried.op.target.subresource == "status"
+        shown = await preview_of(
+            connection, planned, reply.status, answer.value, can_write=can_write, keep_status=to_status
+        )
+    conflict = conflict_view(planned, reply.status, answer.status_info, target_of(tried.op, sent.form.path))
+    reload_url = ""
+    if conflict is not None and conflict.stale:
+        path_fields = [(k, v) for k, v in posted.fields if k.startswith("p.")]
+        reload_url = f"{tried.action}?{urlencode([('load_live', '1'), *path_fields])}"
+    denied = await _why_forbidden(request, tried, sent) if reply.status == 403 else None
+    result = TryResult(
+        tried.action,
+        csrf_token(request),
+        sent=sent,
+        answered=answered,
+        preview=shown,
+        conflict=conflict,
+        reload_url=reload_url,
+        denied=denied,
+    )
     return await respond(request, tried, posted, result, reply.status)
 
 
@@ -161,8 +197,18 @@ async def _answered(
         yaml_url=yaml_url,
         explain_url=explain_url,
         next_fields=_resubmit(fields, drop=("q.continue", "confirm")),
-        confirm_fields=_resubmit(fields, drop=("confirm", "dry_run")),
+        confirm_fields=_resubmit(fields, drop=("confirm", "dry_run", "preview")),
+        reuse=await reuse_links(tried.catalog, tried.op, answer.value),
     )
+
+
+async def _why_forbidden(request: Request, tried: TriedOperation, sent: Sent) -> Denial | None:
+    """After a 403: what the identity lacks for the request as sent, and the grant (the form's own
+    review was for the values it was opened with; the person may have changed the namespace since)."""
+    attributes = access_attributes(tried.op, {f"p.{k}": v for k, v in sent.form.path.items()})
+    if attributes is None:
+        return None
+    return await identities_of(request).refused(await visitor_of(request), attributes)
 
 
 def _resubmit(fields: Fields, drop: tuple[str, ...]) -> Fields:

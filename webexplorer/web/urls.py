@@ -35,7 +35,26 @@ CORE_SEGMENT = "core"
 #: ``/ctx/<name>`` while a request of another kubeconfig context renders (set by ``web/contexts.py``)
 URL_PREFIX: contextvars.ContextVar[str] = contextvars.ContextVar("webexplorer_url_prefix", default="")
 
+#: ``/release/v1.31.14`` while a page of an embedded release renders (set by ``web/releaseview.py``);
+#: only the browsing pages a release view serves carry it (:func:`_in_release`)
+RELEASE_PREFIX: contextvars.ContextVar[str] = contextvars.ContextVar("webexplorer_release_prefix", default="")
+
 P = ParamSpec("P")
+
+
+def release_prefix(label: str) -> str:
+    """``/release/v1.31.14``: the prefix of a page as an embedded release served it."""
+    return f"/release/{_q(label)}"
+
+
+def _in_release(build: Callable[P, str]) -> Callable[P, str]:
+    """``build``'s page URL, in the embedded release the current request shows (if it shows one)."""
+
+    @functools.wraps(build)
+    def built(*args: P.args, **kwargs: P.kwargs) -> str:
+        return RELEASE_PREFIX.get() + build(*args, **kwargs)
+
+    return built
 
 
 def _in_context(build: Callable[P, str]) -> Callable[P, str]:
@@ -72,6 +91,7 @@ def url_home() -> str:
 
 
 @_in_context
+@_in_release
 def url_group(group: str) -> str:
     """``/g/apps``; the core group is ``/g/core``."""
     return f"/g/{_qg(group)}"
@@ -92,6 +112,7 @@ def url_for_resource(r: Resource) -> str:
 
 
 @_in_context
+@_in_release
 def url_operation(group: str, version: str, operation_id: str) -> str:
     return f"/op/{_qg(group)}/{_q(version)}/{_q(operation_id)}"
 
@@ -110,6 +131,7 @@ def _schema_path(group: str, version: str, name: str, path: str = "") -> str:
 
 
 @_in_context
+@_in_release
 def url_schema(group: str, version: str, name: str, path: str = "") -> str:
     """A kind (``Deployment``) or definition (``io.k8s.api.core.v1.PodSpec``), opened at ``path``.
 
@@ -172,6 +194,19 @@ def url_diff() -> str:
 
 
 @_in_context
+def url_upgrade(target: str = "") -> str:
+    """The upgrade check of the live cluster against an embedded release (``?target=v1.31.14``)."""
+    return f"/upgrade?target={quote(target, safe='')}" if target else "/upgrade"
+
+
+def url_in_release(label: str, url: str) -> str:
+    """``url`` (built here, so under the current context's prefix) as release ``label`` served it."""
+    context = URL_PREFIX.get()
+    below = url[len(context) :] if url.startswith(context) else url
+    return context + release_prefix(label) + below.removeprefix(RELEASE_PREFIX.get())
+
+
+@_in_context
 def url_pod() -> str:
     """The "This pod" page: what the Downward API says about the pod the explorer runs in."""
     return "/pod"
@@ -191,6 +226,18 @@ def url_can_i(namespace: str | None = None) -> str:
     return "/can-i" if namespace is None else f"/can-i?namespace={quote(namespace, safe='')}"
 
 
+@_in_context
+def url_history() -> str:
+    """The visitor's try-it history (kept in their browser, listed by app.js)."""
+    return "/history"
+
+
+@_in_context
+def url_can_i_each(namespace: str) -> str:
+    """``/can-i`` with every resource and verb also asked one by one (SelfSubjectAccessReview)."""
+    return f"/can-i?namespace={quote(namespace, safe='')}&each=1"
+
+
 # ------------------------------------------------------------------------------------------- try it
 
 
@@ -198,6 +245,12 @@ def url_can_i(namespace: str | None = None) -> str:
 def url_try(group: str, version: str, operation_id: str) -> str:
     """The try-it page of an operation (``/try/core/v1/listCoreV1NamespacedConfigMap``)."""
     return f"/try/{_qg(group)}/{_q(version)}/{_q(operation_id)}"
+
+
+@_in_context
+def url_try_check(group: str, version: str, operation_id: str) -> str:
+    """Where the body editor posts its body to be checked while it is typed (a dry run)."""
+    return f"/try/{_qg(group)}/{_q(version)}/{_q(operation_id)}/check"
 
 
 @_in_context
@@ -296,11 +349,16 @@ TEMPLATE_GLOBALS = {
     "url_search": url_search,
     "url_search_live": url_search_live,
     "url_diff": url_diff,
+    "url_upgrade": url_upgrade,
+    "url_in_release": url_in_release,
     "url_pod": url_pod,
     "url_signin": url_signin,
     "url_signout": url_signout,
     "url_can_i": url_can_i,
+    "url_can_i_each": url_can_i_each,
+    "url_history": url_history,
     "url_try": url_try,
+    "url_try_check": url_try_check,
     "url_try_suggest_namespaces": url_try_suggest_namespaces,
     "url_try_suggest_names": url_try_suggest_names,
     "url_try_watch": url_try_watch,
