@@ -19,6 +19,7 @@ from webexplorer.catalog.facts_words import exact, format_words, names, plural, 
 from webexplorer.catalog.fieldfacts import FACT_KINDS, read_facts
 from webexplorer.catalog.schema import SchemaSet
 from webexplorer.web.factsview import ticks
+from webexplorer.web.prose import prose
 
 
 def test_words_for_formats_types_and_names() -> None:
@@ -199,3 +200,17 @@ def test_constraints_below_count_every_level() -> None:
     assert below.rules == 2 and below.constraints > 30
     (status,) = [f for f in schemas.fields(root) if f.name == "status"]
     assert constraints_below(status, schemas).constraints == 0
+
+
+def test_descriptions_as_safe_prose() -> None:
+    html = str(
+        prose(
+            "Set `name` to <b>x</b>. More info: https://kubernetes.io/docs/a#b.\n\n"
+            "Valid values are:\n- `Always`: restart\n  when it exits\n* Never\n\njavascript:alert(1) http://x.test/`y`"
+        )
+    )
+    assert html.startswith("<p>Set <code>name</code> to &lt;b&gt;x&lt;/b&gt;. More info: ")
+    assert '<a href="https://kubernetes.io/docs/a#b" rel="nofollow noopener noreferrer">' in html
+    assert "<ul><li><code>Always</code>: restart when it exits</li><li>Never</li></ul>" in html
+    assert "<p>javascript:alert(1) " in html and 'href="javascript' not in html
+    assert "<b>" not in html and "<script" not in str(prose("<script>alert(1)</script>"))
