@@ -55,6 +55,12 @@ def default_before() -> str:
     return _git("rev-parse", f"{added[-1]}^")
 
 
+def _tree_env(tree: Path) -> dict[str, str]:
+    """Run ``python -m webexplorer`` from ``tree``: first on the path, and the working directory (this
+    checkout, for ``-m``) not put before it (``PYTHONSAFEPATH``, Python 3.11+)."""
+    return {"PYTHONPATH": str(tree), "PYTHONSAFEPATH": "1"}
+
+
 def install_crds(cp: ControlPlane) -> None:
     files = sorted(p for p in SHARED_CRDS.glob("*/*.yaml") if "_vap_" not in p.name)
     if not files:
@@ -89,14 +95,19 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
         install_crds(cp)
         args = ["--kubeconfig", str(cp.kubeconfig), "--page-cache-mib", "0"]
         with (
-            running_explorer(args, workdir / "after.log", env={"PYTHONPATH": str(ROOT)}) as after,
-            running_explorer(args, workdir / "before.log", env={"PYTHONPATH": str(before_tree)}) as before,
+            running_explorer(args, workdir / "after.log", env=_tree_env(ROOT)) as after,
+            running_explorer(args, workdir / "before.log", env=_tree_env(before_tree)) as before,
             httpx.Client(base_url=after.url, timeout=120) as a,
             httpx.Client(base_url=before.url, timeout=120) as b,
         ):
             for path in PAGES.values():  # documents loaded and the CRDs published before timing
                 _wait(a, path)
                 _wait(b, path)
+            # each explorer runs its own tree: only the new one lists facts
+            if "fact-list" not in a.get(PAGES["HTTPRoute spec.rules"]).text:
+                raise RuntimeError("the explorer of this tree shows no facts")
+            if "fact-list" in b.get(PAGES["HTTPRoute spec.rules"]).text:
+                raise RuntimeError(f"the explorer of {before_rev} shows facts: it is not running that tree")
             progress(f"{rounds} rounds per page, alternating before/after")
             times: dict[str, dict[str, list[float]]] = {name: {"before": [], "after": []} for name in PAGES}
             for _ in range(rounds):

@@ -62,6 +62,8 @@ async def test_whole_tree_opens_every_level(client: httpx.AsyncClient) -> None:
     assert 'id="spec.strategy.rollingUpdate.maxSurge"' not in one.text
     assert 'id="spec.strategy.rollingUpdate.maxSurge"' in whole.text
     assert "every level below is open" in whole.text
+    pod_page = await client.get("/schema/core/v1/Pod")
+    assert re.search(r'class="below muted"[^>]*>[1-9]\d* constraints below</span>', pod_page.text)
     pod = await client.get("/schema/core/v1/Pod?recursive=1")
     assert 'id="spec.containers.securityContext.capabilities.add"' in pod.text
 

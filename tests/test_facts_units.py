@@ -6,15 +6,20 @@ does with those keywords is checked against the real server in tests/test_facts_
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from webexplorer.catalog.celrules import read_rule, read_rules
 from webexplorer.catalog.facts_alternatives import read_alternatives
+from webexplorer.catalog.facts_below import constraints_below
 from webexplorer.catalog.facts_words import exact, format_words, names, plural, type_words
 from webexplorer.catalog.fieldfacts import FACT_KINDS, read_facts
+from webexplorer.catalog.schema import SchemaSet
 from webexplorer.web.factsview import ticks
+from webexplorer.web.prose import prose
 
 
 def test_words_for_formats_types_and_names() -> None:
@@ -157,3 +162,55 @@ def test_every_keyword_is_reported_and_kinds_are_known() -> None:
 def test_ticks_escape_everything_but_makes_code() -> None:
     assert str(ticks("merged by `name`")) == "merged by <code>name</code>"
     assert str(ticks("`<script>` & co")) == "<code>&lt;script&gt;</code> &amp; co"
+
+
+#: this test's own list of the keywords that refuse values (kept apart from the code's on purpose)
+_WORDS = "pattern minLength maxLength minimum maximum multipleOf minItems maxItems uniqueItems minProperties"
+_WORDS += " maxProperties enum required oneOf anyOf not allOf x-kubernetes-embedded-resource"
+ENFORCING = set(_WORDS.split())
+
+
+def _count(node: dict[str, Any]) -> tuple[int, int]:
+    """This test's own count of what a CRD schema node and everything below it enforce."""
+    rules = len(node.get("x-kubernetes-validations", []))
+    n = (
+        sum(1 for k in node if k in ENFORCING)
+        + rules
+        + (node.get("x-kubernetes-list-type") in ("map", "set"))
+    )
+    for child in [*node.get("properties", {}).values(), node.get("items"), node.get("additionalProperties")]:
+        if isinstance(child, dict):
+            c, r = _count(child)
+            n, rules = n + c, rules + r
+    return n, rules
+
+
+def test_constraints_below_count_every_level() -> None:
+    crd = yaml.safe_load((Path(__file__).parent / "crds" / "facts.webexplorer.test_widgets.yaml").read_text())
+    root = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    schemas = SchemaSet({"Widget": root})
+    (spec,) = [f for f in schemas.fields(root) if f.name == "spec"]
+    below = constraints_below(spec, schemas)
+    total, rules = _count(root["properties"]["spec"])
+    own = sum(1 for k in spec.schema if k in ENFORCING) + len(spec.schema["x-kubernetes-validations"])
+    assert (below.constraints, below.rules) == (
+        total - own,
+        rules - len(spec.schema["x-kubernetes-validations"]),
+    )
+    assert below.rules == 2 and below.constraints > 30
+    (status,) = [f for f in schemas.fields(root) if f.name == "status"]
+    assert constraints_below(status, schemas).constraints == 0
+
+
+def test_descriptions_as_safe_prose() -> None:
+    html = str(
+        prose(
+            "Set `name` to <b>x</b>. More info: https://kubernetes.io/docs/a#b.\n\n"
+            "Valid values are:\n- `Always`: restart\n  when it exits\n* Never\n\njavascript:alert(1) http://x.test/`y`"
+        )
+    )
+    assert html.startswith("<p>Set <code>name</code> to &lt;b&gt;x&lt;/b&gt;. More info: ")
+    assert '<a href="https://kubernetes.io/docs/a#b" rel="nofollow noopener noreferrer">' in html
+    assert "<ul><li><code>Always</code>: restart when it exits</li><li>Never</li></ul>" in html
+    assert "<p>javascript:alert(1) " in html and 'href="javascript' not in html
+    assert "<b>" not in html and "<script" not in str(prose("<script>alert(1)</script>"))

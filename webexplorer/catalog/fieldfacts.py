@@ -2,7 +2,8 @@
 
 A page that documents a field must show what will make the server refuse a value: bounds, patterns,
 enums, CEL rules, alternatives, how lists and maps merge, whether anything below is kept unvalidated.
-:func:`read_facts` reads all of it from one schema node — the field's schema with ``$ref``/``allOf``
+:func:`field_facts` (a :class:`~.schema.Field` of a :class:`~.schema.SchemaSet`) and :func:`read_facts`
+(any schema node) read all of it from one node — the field's schema with ``$ref``/``allOf``
 already merged (:meth:`~.schema.SchemaSet.merged`), the same from OpenAPI v3, v2 and CRD schemas — into
 a :class:`SchemaFacts`:
 
@@ -28,6 +29,7 @@ from typing import Any
 from .celrules import CelRule, read_rules
 from .facts_alternatives import Alternative, read_alternatives
 from .facts_words import exact, format_words, names, plural, type_words
+from .schema import Field, FieldTree, SchemaSet
 
 #: resolves a (possibly ``$ref``) schema into the merged node read here; identity when none is needed
 Resolve = Callable[[Mapping[str, Any]], Mapping[str, Any]]
@@ -53,11 +55,33 @@ _NOT_FACTS = frozenset(
     }
 )
 _DEPTH = 6  # items of items of ... ; real schemas nest lists of maps two or three deep
-_IMMUTABLE_TEXT = re.compile(
-    r"\b(?:cannot be updated|cannot be changed|is immutable|are immutable|immutable once set)\b",
-    re.IGNORECASE,
+#: what built-in descriptions say of fields that cannot change (found with ``in``: a regex with
+#: alternatives over every description of a kind costs more than all the other facts together)
+_IMMUTABLE_PHRASES = (
+    "cannot be updated",
+    "cannot be changed",
+    "is immutable",
+    "are immutable",
+    "immutable once set",
 )
-_DEPRECATED_TEXT = re.compile(r"(?:^|\s)deprecated\b[:.,]?", re.IGNORECASE)
+_DEPRECATED_TEXT = re.compile(r"(?:^|\s)deprecated\b[:.,]?")
+
+
+def _immutable_at(description: str) -> tuple[int, int] | None:
+    """Where the description says the field cannot change (start, end of the phrase), or None."""
+    low = description.lower()
+    if "updated" not in low and "immutable" not in low and "changed" not in low:
+        return None
+    for phrase in _IMMUTABLE_PHRASES:
+        at = low.find(phrase)
+        if at != -1:
+            return at, at + len(phrase)
+    return None
+
+
+def _deprecated(description: str) -> bool:
+    head = description[:300].lower()
+    return "deprecated" in head and _DEPRECATED_TEXT.search(head) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,17 +461,17 @@ _FREE_FORM = (
 
 def _hints(f: _Facts, description: str) -> tuple[bool, bool]:
     """ "Cannot be updated"/"immutable" and "Deprecated" in the description: (immutable, deprecated)."""
-    immutable = _IMMUTABLE_TEXT.search(description)
-    if immutable:
-        # the sentence that says so (a plain search: a pattern spanning the sentence backtracks badly)
-        start = description.rfind(".", 0, immutable.start()) + 1
-        end = description.find(".", immutable.end())
+    immutable = _immutable_at(description)
+    if immutable is not None:
+        # the sentence that says so
+        start = description.rfind(".", 0, immutable[0]) + 1
+        end = description.find(".", immutable[1])
         sentence = description[start : end + 1 if end != -1 else len(description)].strip()
         f.add("immutable", "immutable: the description says it cannot be changed", sentence, "description")
-    deprecated = _DEPRECATED_TEXT.search(description[:300])
+    deprecated = _deprecated(description)
     if deprecated:
         f.add("deprecated", "deprecated", description[:200].strip(), "description")
-    return immutable is not None, deprecated is not None
+    return immutable is not None, deprecated
 
 
 def read_facts(
@@ -576,8 +600,17 @@ def _below(raw: object, resolve: Resolve, scope: str, depth: int) -> SchemaFacts
     )
 
 
-#: schema keys whose presence a search for facts finds by name ("pattern", "maxlength", "oneof"...)
-_SEARCHABLE = (
+def field_facts(node: Field | FieldTree, schemas: SchemaSet) -> SchemaFacts:
+    """The facts of a field (or of a tree's own node) of ``schemas``: the entry point for pages and for
+    programs that build values the server accepts. v3's ``default: {}`` on a reference to a struct (Go's
+    zero value, which sets nothing) is left out, so a field reads the same from v3 and v2."""
+    noise = node.type.ref is not None
+    return read_facts(node.schema, schemas.merged, description=node.description, default_is_noise=noise)
+
+
+#: keywords that can make the server refuse a value: what searches find by name ("pattern", "maxlength",
+#: "oneof") and what :mod:`.facts_below` counts
+CONSTRAINT_KEYWORDS = (
     "pattern",
     "minLength",
     "maxLength",
@@ -586,15 +619,18 @@ _SEARCHABLE = (
     "multipleOf",
     "minItems",
     "maxItems",
+    "uniqueItems",
     "minProperties",
     "maxProperties",
     "enum",
-    "default",
-    "nullable",
+    "required",
     "oneOf",
     "anyOf",
     "not",
+    "allOf",
+    "x-kubernetes-embedded-resource",
 )
+_SEARCHABLE = (*CONSTRAINT_KEYWORDS, "default", "nullable")
 
 
 def search_terms(schema: Mapping[str, Any], description: str = "") -> str:
@@ -605,9 +641,9 @@ def search_terms(schema: Mapping[str, Any], description: str = "") -> str:
     terms = [k for k in _SEARCHABLE if k in schema]
     terms += [k.removeprefix("x-kubernetes-") for k in _KNOWN if k in schema]
     rules = read_rules(schema.get("x-kubernetes-validations"))
-    if any(r.immutable for r in rules) or _IMMUTABLE_TEXT.search(description):
+    if any(r.immutable for r in rules) or _immutable_at(description):
         terms.append("immutable")
-    if _DEPRECATED_TEXT.search(description[:300]):
+    if _deprecated(description):
         terms.append("deprecated")
     for r in rules:
         terms += [r.rule, r.message, r.message_expression]

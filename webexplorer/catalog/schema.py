@@ -124,7 +124,7 @@ class FieldTree:
 class SchemaSet:
     """The definitions of one OpenAPI document, read lazily. Immutable once built."""
 
-    __slots__ = ("_by_gvk", "_schemas", "_trees")
+    __slots__ = ("_by_gvk", "_schemas", "_trees", "memo")
 
     #: field trees kept per set: every schema page builds one per opened level, the same ones again and
     #: again (trees are immutable, so sharing them is safe); the oldest goes first past this many
@@ -134,6 +134,9 @@ class SchemaSet:
         self._schemas = schemas
         self._by_gvk: dict[GVK, str] | None = None
         self._trees: dict[tuple[str, str, int | None], FieldTree] = {}
+        #: results other catalog modules derive from these (immutable) definitions, kept with them
+        #: (``facts_below`` counts per subtree); keys are the deriving module's own
+        self.memo: dict[object, object] = {}
 
     def __len__(self) -> int:
         return len(self._schemas)

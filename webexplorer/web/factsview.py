@@ -13,7 +13,8 @@ import re
 from markupsafe import Markup, escape
 
 from webexplorer.catalog import Field, FieldTree, SchemaSet
-from webexplorer.catalog.fieldfacts import Fact, SchemaFacts, read_facts
+from webexplorer.catalog.facts_below import Below, constraints_below
+from webexplorer.catalog.fieldfacts import Fact, SchemaFacts, field_facts
 
 _TICKS = re.compile(r"`([^`]+)`")
 
@@ -41,13 +42,14 @@ class FactsReader:
         key = node.path
         found = self._done.get(key)
         if found is None:
-            # v3 writes ``default: {}`` (Go's zero value) on every reference to a struct: not a default
-            noise = node.type.ref is not None
-            merged = self._schemas.merged
-            found = read_facts(node.schema, merged, description=node.description, default_is_noise=noise)
+            found = field_facts(node, self._schemas)
             self._done[key] = found
         return found
 
     def shown(self, node: Field | FieldTree) -> tuple[Fact, ...]:
         """The facts a page lists for a node (all but what its header shows)."""
         return tuple(f for f in self.of(node).facts if f.kind not in HEADER_KINDS)
+
+    def below(self, node: Field) -> Below:
+        """How many constraints (and CEL rules) the fields under ``node`` hold, all levels down."""
+        return constraints_below(node, self._schemas)

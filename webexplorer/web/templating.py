@@ -41,6 +41,7 @@ from webexplorer.web.assets import static_url
 from webexplorer.web.csrf import csrf_token
 from webexplorer.web.factsview import ticks
 from webexplorer.web.pagecache import CachedContent, PageCache
+from webexplorer.web.prose import prose
 from webexplorer.web.releaseview import VIEWING, release_links
 from webexplorer.web.state import app_state
 from webexplorer.web.urls import TEMPLATE_GLOBALS
@@ -76,6 +77,7 @@ def _environment() -> jinja2.Environment:
     env.globals["group_display_name"] = group_display_name
     env.filters["json"] = _json_text
     env.filters["ticks"] = ticks
+    env.filters["prose"] = prose
     return env
 
 
