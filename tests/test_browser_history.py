@@ -126,7 +126,7 @@ def test_history_survives_a_reload_refills_forms_and_sign_out_clears_it(
     assert not [k for k in storage(page) if k.startswith(STORAGE_PREFIX)]
     sign_in(page, explorer, bob.request_token())
     page.goto(f"{explorer.url}/history")
-    expect(page.locator("#history")).to_have_attribute("data-ready", "0")
+    expect(page.locator("#tryout-history")).to_have_attribute("data-ready", "0")
     expect(page.locator("#history-list li")).to_have_count(0)
     send(page, f"{base}/listCoreV1NamespacedConfigMap?p.namespace={ns}", "200 OK")
     page.goto(f"{explorer.url}/history")

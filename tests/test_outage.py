@@ -62,7 +62,7 @@ async def running(own_control_plane: ControlPlane) -> AsyncIterator[Running]:
 
 def _document_text(page: str) -> str:
     """The text of the page's ``<pre id="document">`` (links unwrapped, entities decoded)."""
-    found = re.search(r'<pre class="json" id="document">(.*?)</pre>', page, re.S)
+    found = re.search(r'<pre class="json" id="document"[^>]*>(.*?)</pre>', page, re.S)
     assert found, page[:2000]
     return html.unescape(re.sub(r"<[^>]+>", "", found.group(1)))
 

@@ -292,7 +292,7 @@
     return li;
   }
   function drawHistory(said) {
-    var box = document.getElementById("history");
+    var box = document.getElementById("tryout-history");
     if (!box) { return; }
     var list = document.getElementById("history-list");
     var status = document.getElementById("history-status");
