@@ -102,7 +102,7 @@ def deprecated_crd(admin_client: httpx.Client) -> Iterator[tuple[str, str]]:
         crd = admin_client.get(f"{CRDS}/gizmos.{group}").json()
         established = any(
             c["type"] == "Established" and c["status"] == "True"
-            for c in crd.get("status", {}).get("conditions", [])
+            for c in (crd.get("status") or {}).get("conditions") or []
         )
         return established and admin_client.get(f"/apis/{group}/v1beta1/gizmos").status_code == 200
 
