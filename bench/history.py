@@ -5,10 +5,10 @@
 The explorer (kubeconfig mode, the v1.37.2 control plane) is started as a person starts it, with the
 page cache off (``--page-cache-mib 0``), so every request renders its page. First figure: seconds from
 the explorer answering to the history being on its pages (it is built in the background over every
-embedded release). Then, side by side and interleaved, the median of each page: a group page (no
+embedded release). Then, side by side and interleaved, the median of each page: an operation page (no
 history: the floor), a resource page and a field page with history (the field's change list), the same
 field page as the oldest embedded release served it (``/release/<v>/…``), and ``/diff`` of the oldest
-against the newest release (surfaces kept after the first). Ratios are against the group page.
+against the newest release (surfaces kept after the first). Ratios are against the operation page.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def pages() -> dict[str, str]:
     labels = [release_label(p) for p in embedded_snapshots()]
     oldest, newest = labels[0], labels[-1]
     return {
-        "group (no history)": "/g/apps",
+        "operation (no history)": "/op/apps/v1/readAppsV1NamespacedDeployment",
         "resource + history": "/g/apps/v1/deployments",
         "field + history + changes": FIELD,
         f"field as {oldest} served it": f"/release/{oldest}{FIELD}",
@@ -56,14 +56,14 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
             client.get(path).raise_for_status()
         times = timed_gets(client, list(mix.values()), rounds)
     stats = {name: summary(times[path]) for name, path in mix.items()}
-    floor = stats["group (no history)"]["median"]
+    floor = stats["operation (no history)"]["median"]
     rows: list[list[object]] = [
         [name, s["n"], f"{s['median'] * 1000:.1f}", f"{s['p99'] * 1000:.1f}", f"{s['median'] / floor:.2f}"]
         for name, s in stats.items()
     ]
     field_ms = stats["field + history + changes"]["median"] * 1000
     return Result(
-        tables=[(["page (page cache off)", "n", "median ms", "p99 ms", "× group page"], rows)],
+        tables=[(["page (page cache off)", "n", "median ms", "p99 ms", "× operation page"], rows)],
         targets=[
             Target("history on pages after start", f"{ready:.1f} s", "shown", None),
             Target("field page with history, median", f"{field_ms:.1f} ms", "shown", None),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 from tests.fixtures.asgi import asgi_explorer
+from tests.fixtures.cluster import ServiceAccount
+from tests.tryout_helpers import token_kubeconfig
 from webexplorer.catalog import SnapshotSource, build_catalog, embedded_snapshot_path
 from webexplorer.catalog.diff import diff_surfaces, surface_of
 from webexplorer.catalog.usage import check_upgrade
@@ -56,6 +58,14 @@ async def test_recording_now_equals_the_embedded_release(control_plane: ControlP
     assert built_in == dict(then.warnings) and built_in  # the same servers' words (v1 Endpoints, ...)
 
 
+async def _upgrade_page(settings: Settings, target: str = "v1.37.2") -> str:
+    """The /upgrade page of an explorer app on ``settings`` (in-process, lifespan and all)."""
+    async with asgi_explorer(settings) as client:
+        r = await client.get(f"/upgrade?target={target}", headers={"accept": "text/html"})
+    assert r.status_code == 200, r.text[-500:]
+    return r.text
+
+
 def _deprecated_crd(group: str) -> dict[str, Any]:
     schema = {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}
     return {
@@ -92,7 +102,7 @@ def deprecated_crd(admin_client: httpx.Client) -> Iterator[tuple[str, str]]:
         crd = admin_client.get(f"{CRDS}/gizmos.{group}").json()
         established = any(
             c["type"] == "Established" and c["status"] == "True"
-            for c in crd.get("status", {}).get("conditions", [])
+            for c in (crd.get("status") or {}).get("conditions") or []
         )
         return established and admin_client.get(f"/apis/{group}/v1beta1/gizmos").status_code == 200
 
@@ -115,11 +125,8 @@ async def test_upgrade_page_counts_objects_of_a_deprecated_crd_version(
     control_plane: ControlPlane, deprecated_crd: tuple[str, str]
 ) -> None:
     group, said = deprecated_crd  # said: the server's own words on a v1beta1 list
-    settings = Settings(mode="kubeconfig", kubeconfig=str(control_plane.kubeconfig))
-    async with asgi_explorer(settings) as client:
-        r = await client.get("/upgrade?target=v1.37.2", headers={"accept": "text/html"})
-    assert r.status_code == 200, r.text[-500:]
-    section = r.text.split('id="deprecated"', 1)[1].split("</section>", 1)[0]
+    page = await _upgrade_page(Settings(mode="kubeconfig", kubeconfig=str(control_plane.kubeconfig)))
+    section = page.split('id="deprecated"', 1)[1].split("</section>", 1)[0]
     row = re.search(
         rf'<tr class="upgrade-use" data-gv="{re.escape(group)}/v1beta1" data-resource="gizmos">(.*?)</tr>',
         section,
@@ -131,8 +138,33 @@ async def test_upgrade_page_counts_objects_of_a_deprecated_crd_version(
     assert '<td class="count-written">2</td>' in cells  # two were written through v1beta1 (managedFields)
     assert "default</span>: 1" in cells and "kube-public</span>: 1" in cells
     assert "is going away" in said and "is going away" in cells
-    assert f'data-gv="{group}/v1"' not in r.text  # the storage version is neither deprecated nor going
+    assert f'data-gv="{group}/v1"' not in page  # the storage version is neither deprecated nor going
     assert 'title="status.storedVersions names this version"' not in cells  # stored as v1
+
+
+async def test_upgrade_page_says_what_its_identity_may_not_count(
+    control_plane: ControlPlane,
+    deprecated_crd: tuple[str, str],
+    service_account: Callable[..., ServiceAccount],
+    tmp_path: Path,
+) -> None:
+    group, _ = deprecated_crd
+    crds_only = [
+        {
+            "apiGroups": ["apiextensions.k8s.io"],
+            "resources": ["customresourcedefinitions"],
+            "verbs": ["get", "list"],
+        }
+    ]
+    account = service_account(cluster_rules=crds_only)
+    kubeconfig = token_kubeconfig(control_plane, account.token, tmp_path / "limited.kubeconfig")
+    page = await _upgrade_page(Settings(mode="kubeconfig", kubeconfig=str(kubeconfig)))
+    section = page.split('id="deprecated"', 1)[1].split("</section>", 1)[0]
+    row = section.split(f'data-gv="{group}/v1beta1" data-resource="gizmos">', 1)[1].split("</tr>", 1)[0]
+    assert "may not list gizmos" in row and "count-objects" not in row  # a refusal, not a zero
+    # a built-in the identity may not list: its deprecation as a real server of a release stated it
+    endpoints = section.split('data-gv="v1" data-resource="endpoints">', 1)[1].split("</tr>", 1)[0]
+    assert "v1 Endpoints is deprecated" in endpoints and "may not list endpoints" in endpoints
 
 
 @pytest.fixture(scope="module")
@@ -199,9 +231,7 @@ async def test_upgrade_check_counts_objects_of_a_version_the_target_removed(
     assert use.replacement == "flowcontrol.apiserver.k8s.io/v1 FlowSchema"
     assert use.warning in warning and "deprecated" in use.warning
     assert ("flowcontrol.apiserver.k8s.io/v1", "flowschemas") not in uses  # v1 stays
-    settings = Settings(mode="kubeconfig", kubeconfig=str(release_131.kubeconfig))
-    async with asgi_explorer(settings) as client:
-        page = (await client.get("/upgrade?target=v1.37.2", headers={"accept": "text/html"})).text
+    page = await _upgrade_page(Settings(mode="kubeconfig", kubeconfig=str(release_131.kubeconfig)))
     section = page.split('id="not-served"', 1)[1].split("</section>", 1)[0]
     assert 'data-gv="flowcontrol.apiserver.k8s.io/v1beta3" data-resource="flowschemas"' in section
     summary = page.split('id="upgrade-summary"', 1)[1].split("</p>", 1)[0]

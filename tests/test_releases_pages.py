@@ -90,6 +90,9 @@ async def test_removed_group_version_shows_removed_in_and_replacement(
     assert said is not None and said.replacement == "flowcontrol.apiserver.k8s.io/v1 FlowSchema"
     assert said.unavailable_in == "v1.32" and life.deprecated_in == said.deprecated_in
 
+    group = await page(client, f"/release/{OLDEST}/g/flowcontrol.apiserver.k8s.io")
+    row = group.split('href="/release/' + OLDEST + '/g/flowcontrol.apiserver.k8s.io/v1beta3"', 1)[1]
+    assert f"removed in {gone}" in row.split("</tr>", 1)[0]
     html = await page(client, f"/release/{OLDEST}/g/flowcontrol.apiserver.k8s.io/v1beta3")
     assert 'id="release-banner"' in html and f"Kubernetes {OLDEST}, as recorded" in html
     assert f'id="history-removed">removed in {gone}' in html

@@ -11,9 +11,10 @@ Both are counted here, per namespace, from a metadata-only list through the vers
 
 Deprecation comes from where the cluster states it: a CRD version's ``deprecated`` and
 ``deprecationWarning``, and the ``Warning`` header the API server answers a list of a deprecated
-built-in with. What the target release does not serve comes from its recorded
-:class:`~.diff.ApiSurface`. Reads go through :class:`~webexplorer.source.DocumentSource` only (GETs);
-a list the identity may not make is reported as such instead of a count.
+built-in with (where the identity may not list, the warning a recorded release's server gave). What
+the target release does not serve comes from its recorded :class:`~.diff.ApiSurface`. Reads go
+through :class:`~webexplorer.source.DocumentSource` only (GETs); a list the identity may not make is
+reported as such instead of a count.
 """
 
 from __future__ import annotations
@@ -179,6 +180,9 @@ async def check_upgrade(
         custom = group is not None and group.origin == "custom"
         crd = crds.get(key)
         warning = warnings.get(f"{r.base_path}/{r.name}", "")
+        if not warning and not custom and history is not None:
+            # a list the identity may not make carries no Warning: what a real server of a release said
+            warning = history.resource(*key).warning
         stated = parse_deprecation(warning)
         deprecated = stated is not None or (crd is not None and crd.deprecated)
         not_served = not custom and key not in target.resources

@@ -16,9 +16,15 @@ router = APIRouter()
 @router.get("/g/{group}", response_class=HTMLResponse)
 async def group_page(request: Request, group: str) -> HTMLResponse:
     async def content() -> Content:
-        return Content({"group": group_of(app_state(request).catalog(), group)})
+        g = group_of(app_state(request).catalog(), group)
+        history = app_state(request).releases.history_now()
+        custom = g.origin == "custom"
+        lives = (
+            {v.version: history.group_version(v.name) for v in g.versions} if history and not custom else {}
+        )
+        return Content({"group": g, "lives": lives})
 
-    return await render_cached(request, "group.html", content)
+    return await render_cached(request, "group.html", content, key=history_key(request))
 
 
 @router.get("/g/{group}/{version}", response_class=HTMLResponse)
