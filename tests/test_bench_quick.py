@@ -14,7 +14,7 @@ from types import ModuleType
 import httpx
 import pytest
 
-from bench import browser, cold_start, connections, large_cluster, render, soak, tryout_overhead
+from bench import browser, cold_start, connections, large_cluster, render, snippets, soak, tryout_overhead
 from bench._common import options, report
 from webexplorer.sandbox.binaries import BuildError, ensure_binaries
 from webexplorer.sandbox.controlplane import ControlPlane, ControlPlaneError
@@ -34,7 +34,7 @@ def plane() -> Iterator[ControlPlane]:
 
 
 # In this order: the plain-cluster ones first, then those that add CRDs, the soak (API server restart) last.
-BENCHMARKS = [cold_start, render, tryout_overhead, connections, browser, large_cluster, soak]
+BENCHMARKS = [cold_start, render, tryout_overhead, snippets, connections, browser, large_cluster, soak]
 
 
 @pytest.mark.parametrize("module", BENCHMARKS, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
