@@ -222,7 +222,9 @@ async def test_snippet_matches_the_explorer(
             return
         assert (path, status) == (expected.path, expected.status), ran.stderr[-2000:]
         skip = {"pretty", "continue"}
-        if library in COMPILED and case.op.startswith("delete"):  # client-go, Fabric8: DeleteOptions as a body
+        if library in COMPILED and case.op.startswith(
+            "delete"
+        ):  # client-go, Fabric8: DeleteOptions as a body
             skip |= DELETE_OPTIONS
         assert {k: v for k, v in query.items() if k not in skip} == {
             k: v for k, v in expected.query.items() if k not in skip
@@ -355,3 +357,24 @@ def _check_javascript(call: Call, node: dict[str, dict[str, set[str]]]) -> list[
     names |= {"dryRun"} if call.dry_run else set()
     unknown = names - methods[how.method]
     return [f"javascript: {call.operation_id}: {how.method} takes no {sorted(unknown)}"] if unknown else []
+
+
+async def test_operation_pages_show_each_library(
+    explorer: ExplorerClient, control_plane: ControlPlane, crd: Any
+) -> None:
+    """Every operation page of the test CRD's group version and of apps/v1 has a tab per library,
+    holding code or the sentence saying what the library cannot do."""
+    async with Connection.from_kubeconfig(load_kubeconfig([control_plane.kubeconfig])) as conn:
+        catalog = await build_catalog(conn, openapi="v3")
+        pages = [
+            (url_group, op.operation_id)
+            for group, url_group in ((GROUP, GROUP), ("apps", "apps"))
+            for op in (await catalog.operations_for(group, "v1")).operations
+        ]
+    assert len(pages) > 50
+    for group, op_id in pages:
+        page = await explorer.client.get(f"/op/{group}/v1/{op_id}")
+        assert page.status_code == 200, (op_id, page.text[:500])
+        for lib in ("curl", "kubectl", "http", *ALL_LIBRARIES):
+            assert f'id="op-snippets-code-{lib}"' in page.text, (op_id, lib)
+        assert control_plane.admin_token not in page.text

@@ -17,6 +17,7 @@ import json
 import re
 
 from .call import Call, Code, Param, Value, literal_json
+from .generated import STREAMED
 
 LIBRARY = "golang"
 #: groups served by kube-apiserver whose clients are not in kubernetes.Clientset
@@ -164,6 +165,14 @@ def _typed_verb(call: Call) -> bool:
 
 
 def snippet(call: Call) -> Code:
+    if call.subresource in STREAMED:
+        return Code(
+            LIBRARY,
+            "",
+            f"The {call.subresource} subresource is a stream: client-go reaches it through "
+            "k8s.io/client-go/tools/remotecommand (exec, attach) or tools/portforward, over SPDY or "
+            "WebSocket, not a plain request, so no snippet is written for it here.",
+        )
     params = call.params
     if call.watch_by_name:
         params = (Param("fieldSelector", f"metadata.name={call.name}"), *params)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 
 from .call import Call, Code, Param, Value, literal_json
+from .generated import STREAMED
 
 LIBRARY = "java"
 #: the Java package of the model classes of the group versions the typed DSL is used for
@@ -156,6 +157,14 @@ def _list_options(params: tuple[Param, ...]) -> str:
 
 
 def snippet(call: Call) -> Code:
+    if call.subresource in STREAMED:
+        return Code(
+            LIBRARY,
+            "",
+            f"The {call.subresource} subresource is a WebSocket stream: Fabric8 reaches it through "
+            "client.pods().withName(...).exec(...), attach() or portForward(...), not a plain request, "
+            "so no snippet is written for it here.",
+        )
     params = call.params
     if call.watch_by_name:
         params = (Param("fieldSelector", f"metadata.name={call.name}"), *params)
