@@ -137,8 +137,9 @@ def _dsl(call: Call, params: tuple[Param, ...]) -> bool:
     sub = call.subresource
     if verb == "get":
         return sub in ("", "scale")
-    if verb == "update":
-        return sub in ("", "status")
+    if verb == "update":  # update() without a resourceVersion takes the object's current one first
+        versioned = isinstance(call.body, dict) and bool(call.body.get("metadata", {}).get("resourceVersion"))
+        return sub in ("", "status") and versioned
     if verb in ("patch", "apply"):
         return sub in ("", "status")
     return sub == ""
