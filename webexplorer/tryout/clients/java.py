@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import json
 
-from .call import Call, Code, Param, Value, literal_json
-from .generated import STREAMED
+from .call import LIST_OPTIONS, STREAMED, Call, Code, Param, Value, literal_json, stream_sentence
 
 LIBRARY = "java"
 #: the Java package of the model classes of the group versions the typed DSL is used for
@@ -50,18 +49,6 @@ PATCH_TYPES = {
     "application/merge-patch+json": "PatchType.JSON_MERGE",
     "application/strategic-merge-patch+json": "PatchType.STRATEGIC_MERGE",
     "application/apply-patch+yaml": "PatchType.SERVER_SIDE_APPLY",
-}
-#: the ListOptions builder's fields, by their OpenAPI names, and which are longs
-LIST_OPTIONS = {
-    "labelSelector",
-    "fieldSelector",
-    "limit",
-    "continue",
-    "resourceVersion",
-    "resourceVersionMatch",
-    "timeoutSeconds",
-    "allowWatchBookmarks",
-    "sendInitialEvents",
 }
 _LONGS = {"limit", "timeoutSeconds", "gracePeriodSeconds"}
 #: what each verb's DSL can say besides dry run
@@ -159,16 +146,9 @@ def _list_options(params: tuple[Param, ...]) -> str:
 
 def snippet(call: Call) -> Code:
     if call.subresource in STREAMED:
-        return Code(
-            LIBRARY,
-            "",
-            f"The {call.subresource} subresource is a WebSocket stream: Fabric8 reaches it through "
-            "client.pods().withName(...).exec(...), attach() or portForward(...), not a plain request, "
-            "so no snippet is written for it here.",
-        )
-    params = call.params
-    if call.watch_by_name:
-        params = (Param("fieldSelector", f"metadata.name={call.name}"), *params)
+        helper = "client.pods().withName(...).exec(...), attach() or portForward(...)"
+        return Code(LIBRARY, "", stream_sentence(call.subresource, "Fabric8", helper))
+    params = call.options
     lines = _dsl_lines(call, params) if _dsl(call, params) else _raw_lines(call)
     body = "\n".join(lines)
     typed = typed_class(call)
