@@ -128,7 +128,8 @@ def _field(p: Param) -> str:
 
 def options(call: Call, struct: str, params: tuple[Param, ...]) -> tuple[str, tuple[str, ...]]:
     """``metav1.<struct>{...}`` and the parameters it has no field for."""
-    fields = ["DryRun: []string{metav1.DryRunAll}"] if call.dry_run and struct != "GetOptions" else []
+    writes = struct not in ("GetOptions", "ListOptions")  # a read has no dry run
+    fields = ["DryRun: []string{metav1.DryRunAll}"] if call.dry_run and writes else []
     fields += [_field(p) for p in params if p.name in _FIELDS[struct]]
     dropped = tuple(p.name for p in params if p.name not in _FIELDS[struct])
     if not fields:
