@@ -398,6 +398,10 @@ _TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 def normalised(value: Any) -> Any:
     """An answer without what the server sets (and times in one spelling: the libraries print dates
     their own way, ``...Z``, ``...000Z``, ``+00:00``)."""
+    if isinstance(value, dict) and isinstance(value.get("items"), list):
+        # a list's items carry no apiVersion and kind on the wire; Fabric8's model fills them in
+        items = [{k: v for k, v in i.items() if k not in ("apiVersion", "kind")} for i in value["items"]]
+        value = {**value, "items": items}
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():

@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.fixtures.browser import goto_enhanced
 from tests.fixtures.server import ExplorerProcess
 from webexplorer.sandbox.controlplane import ControlPlane
 
-TABS = ["curl", "kubectl", "http", "python", "javascript"]
+TABS = ["curl", "kubectl", "http", "python", "golang", "java", "javascript"]
 
 
 def _start(explorer_factory: Callable[..., ExplorerProcess], control_plane: ControlPlane) -> ExplorerProcess:
@@ -68,7 +68,7 @@ def test_operation_page_tabs_keyboard_copy_and_memory(
     page.keyboard.press("Home")
     assert _selected(page, box) == ["curl"]
     tabindex = page.eval_on_selector_all(f"#{box} [role=tab]", "els => els.map(e => e.tabIndex)")
-    assert tabindex == [0, -1, -1, -1, -1]
+    assert tabindex == [0] + [-1] * (len(TABS) - 1)
     panel = page.locator(f"#{box}-python")
     assert panel.get_attribute("aria-labelledby") == f"{box}-tab-python"
     # the mouse, and the Copy button
@@ -111,9 +111,11 @@ def test_try_it_answer_gets_the_tabs_too(
 
 
 def test_without_javascript_every_snippet_shows(
-    browser: Browser, explorer_factory: Callable[..., ExplorerProcess], control_plane: ControlPlane
+    page: Page, explorer_factory: Callable[..., ExplorerProcess], control_plane: ControlPlane
 ) -> None:
     explorer = _start(explorer_factory, control_plane)
+    browser = page.context.browser
+    assert browser is not None
     context = browser.new_context(java_script_enabled=False)
     try:
         page = context.new_page()

@@ -112,6 +112,13 @@ class Call:
         path = self.path.replace("/watch/", "/", 1)
         return path.rsplit("/", 1)[0] if self.watch_by_name else path
 
+    @property
+    def options(self) -> tuple[Param, ...]:
+        """The query options, with the field selector a watch of one object needs in front."""
+        if self.watch_by_name:
+            return (Param("fieldSelector", f"metadata.name={self.name}"), *self.params)
+        return self.params
+
     def param(self, name: str) -> Value | None:
         return next((p.value for p in self.params if p.name == name), None)
 
@@ -242,6 +249,32 @@ def example_form(op: Operation) -> TryForm:
         body = EXAMPLE_JSON_PATCH if patch == JSON_PATCH else EXAMPLE_PATCH
     text = orjson.dumps(body).decode() if body is not None else ""
     return TryForm(method=op.method, path=path, body=text, patch_type=patch, dry_run=True)
+
+
+#: the options of a list or watch (``metav1.ListOptions``, Fabric8's ``ListOptions``), by OpenAPI name
+LIST_OPTIONS = frozenset(
+    {
+        "labelSelector",
+        "fieldSelector",
+        "limit",
+        "continue",
+        "resourceVersion",
+        "resourceVersionMatch",
+        "timeoutSeconds",
+        "allowWatchBookmarks",
+        "sendInitialEvents",
+    }
+)
+#: subresources that are streams (SPDY or WebSocket): each library has its own helper, not a request
+STREAMED = frozenset({"exec", "attach", "portforward"})
+
+
+def stream_sentence(subresource: str, library: str, helper: str) -> str:
+    """Why a library's snippet of a streamed subresource is a sentence, not code."""
+    return (
+        f"The {subresource} subresource is a stream: {library} reaches it through {helper}, not a plain "
+        "request, so no snippet is written for it here."
+    )
 
 
 @dataclass(frozen=True, slots=True)

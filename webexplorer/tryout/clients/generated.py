@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .call import Call, Param, Value
+from .call import STREAMED, Call, Param, Value, stream_sentence
 
 #: the options each ``CustomObjectsApi`` method takes, by verb (the same in both clients, but Python's
 #: list methods lack ``continue``: its module takes it out)
@@ -47,8 +47,6 @@ _CUSTOM_WORDS = {
     "deletecollection": "deleteCollection",
 }
 _CUSTOM_OPTION_VERBS = {"apply": "patch", "watch": "list"}
-#: subresources that are WebSocket streams: each client has its own helper, not a method call
-STREAMED = frozenset({"exec", "attach", "portforward"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +86,7 @@ def invocation(
     if call.verb is None and call.resource:
         return f"{library} has no method for {call.operation_id}."
     if call.subresource in STREAMED:
-        return (
-            f"The {call.subresource} subresource is a WebSocket stream: {library} reaches it through its "
-            "own streaming helper, not a plain method call, so no snippet is written for it here."
-        )
+        return stream_sentence(call.subresource, library, "its own streaming helper (a WebSocket)")
     by_name = call.watch_by_name
     selector = (Param("fieldSelector", f"metadata.name={call.name}"),) if by_name else ()
     if call.builtin:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 
-from .call import Call, Code, Param, Value, literal_json
+from .call import LIST_OPTIONS, STREAMED, Call, Code, Param, Value, literal_json, stream_sentence
 
 LIBRARY = "golang"
 #: groups served by kube-apiserver whose clients are not in kubernetes.Clientset
@@ -39,17 +39,7 @@ _OPTIONS = {
 #: the fields of each options struct, by their OpenAPI names (the Go field is the name capitalised)
 _FIELDS = {
     "GetOptions": {"resourceVersion"},
-    "ListOptions": {
-        "labelSelector",
-        "fieldSelector",
-        "limit",
-        "continue",
-        "resourceVersion",
-        "resourceVersionMatch",
-        "timeoutSeconds",
-        "allowWatchBookmarks",
-        "sendInitialEvents",
-    },
+    "ListOptions": LIST_OPTIONS,
     "CreateOptions": {"fieldManager", "fieldValidation"},
     "UpdateOptions": {"fieldManager", "fieldValidation"},
     "PatchOptions": {"fieldManager", "fieldValidation", "force"},
@@ -138,7 +128,8 @@ def _field(p: Param) -> str:
 
 def options(call: Call, struct: str, params: tuple[Param, ...]) -> tuple[str, tuple[str, ...]]:
     """``metav1.<struct>{...}`` and the parameters it has no field for."""
-    fields = ["DryRun: []string{metav1.DryRunAll}"] if call.dry_run and struct != "GetOptions" else []
+    writes = struct not in ("GetOptions", "ListOptions")  # a read has no dry run
+    fields = ["DryRun: []string{metav1.DryRunAll}"] if call.dry_run and writes else []
     fields += [_field(p) for p in params if p.name in _FIELDS[struct]]
     dropped = tuple(p.name for p in params if p.name not in _FIELDS[struct])
     if not fields:
@@ -164,9 +155,10 @@ def _typed_verb(call: Call) -> bool:
 
 
 def snippet(call: Call) -> Code:
-    params = call.params
-    if call.watch_by_name:
-        params = (Param("fieldSelector", f"metadata.name={call.name}"), *params)
+    if call.subresource in STREAMED:
+        helper = "k8s.io/client-go/tools/remotecommand (exec, attach) or tools/portforward"
+        return Code(LIBRARY, "", stream_sentence(call.subresource, "client-go", helper))
+    params = call.options
     lines: list[str]
     custom = not call.builtin or call.group in OTHER_CLIENTSETS
     if custom and call.resource and call.verb not in (None, "connect"):
@@ -230,6 +222,34 @@ def _body(call: Call, typed: str | None) -> list[str]:
     ]
 
 
+def _watch(access: str, opts: str) -> list[str]:
+    """A watch printing one JSON line per event."""
+    return [
+        f"\twatcher, err := {access}.Watch(ctx, {opts})",
+        _check(),
+        "\tfor event := range watcher.ResultChan() {",
+        '\t\tout, _ := json.Marshal(map[string]any{"type": event.Type, "object": event.Object})',
+        "\t\tfmt.Println(string(out))",
+        "\t}",
+    ]
+
+
+def _delete_collection(call: Call, access: str, opts: str, params: tuple[Param, ...]) -> list[str]:
+    """DeleteCollection takes delete options and list options (the selector)."""
+    list_opts, _ = options(call, "ListOptions", params)
+    return [
+        "\t// DeleteCollection answers only an error: the deleted objects are not returned",
+        f"\terr = {access}.DeleteCollection(ctx, {opts}, {list_opts})",
+        _check(),
+    ]
+
+
+def _in_both(call: Call, dropped: tuple[str, ...], params: tuple[Param, ...]) -> tuple[str, ...]:
+    """What neither the delete nor the list options of a DeleteCollection carry."""
+    _, more = options(call, "ListOptions", params)
+    return tuple(d for d in dropped if d in more)
+
+
 def _typed(call: Call, params: tuple[Param, ...]) -> tuple[list[str], tuple[str, ...]]:
     verb = call.verb or ""
     struct = _OPTIONS[verb]
@@ -251,15 +271,7 @@ def _typed(call: Call, params: tuple[Param, ...]) -> tuple[list[str], tuple[str,
     elif verb == "list":
         expr = f"{access}.List(ctx, {opts})"
     elif verb == "watch":
-        lines += [
-            f"\twatcher, err := {access}.Watch(ctx, {opts})",
-            _check(),
-            "\tfor event := range watcher.ResultChan() {",
-            '\t\tout, _ := json.Marshal(map[string]any{"type": event.Type, "object": event.Object})',
-            "\t\tfmt.Println(string(out))",
-            "\t}",
-        ]
-        return lines, dropped
+        return [*lines, *_watch(access, opts)], dropped
     elif verb == "create":
         expr = f"{access}.Create(ctx, body, {opts})"
     elif verb == "update":
@@ -276,14 +288,7 @@ def _typed(call: Call, params: tuple[Param, ...]) -> tuple[list[str], tuple[str,
         ]
         return lines, dropped
     else:  # deletecollection
-        list_opts, more = options(call, "ListOptions", params)
-        dropped = tuple(d for d in dropped if d in more)
-        lines += [
-            "\t// client-go's DeleteCollection answers only an error: the deleted objects are not returned",
-            f"\terr = {access}.DeleteCollection(ctx, {opts}, {list_opts})",
-            _check(),
-        ]
-        return lines, dropped
+        return [*lines, *_delete_collection(call, access, opts, params)], _in_both(call, dropped, params)
     return [*lines, f"\tresult, err := {expr}", _check(), *_print("result")], dropped
 
 
@@ -309,15 +314,7 @@ def _dynamic(call: Call, params: tuple[Param, ...]) -> tuple[list[str], tuple[st
     elif verb == "list":
         expr = f"{access}.List(ctx, {opts})"
     elif verb == "watch":
-        lines += [
-            f"\twatcher, err := {access}.Watch(ctx, {opts})",
-            _check(),
-            "\tfor event := range watcher.ResultChan() {",
-            '\t\tout, _ := json.Marshal(map[string]any{"type": event.Type, "object": event.Object})',
-            "\t\tfmt.Println(string(out))",
-            "\t}",
-        ]
-        return lines, dropped
+        return [*lines, *_watch(access, opts)], dropped
     elif verb == "create":
         expr = f"{access}.Create(ctx, body, {opts}{subs})"
     elif verb == "update":
@@ -331,15 +328,8 @@ def _dynamic(call: Call, params: tuple[Param, ...]) -> tuple[list[str], tuple[st
             _check(),
         ]
         return lines, dropped
-    else:
-        list_opts, more = options(call, "ListOptions", params)
-        dropped = tuple(d for d in dropped if d in more)
-        lines += [
-            "\t// DeleteCollection answers only an error: the deleted objects are not returned",
-            f"\terr = {access}.DeleteCollection(ctx, {opts}, {list_opts})",
-            _check(),
-        ]
-        return lines, dropped
+    else:  # deletecollection
+        return [*lines, *_delete_collection(call, access, opts, params)], _in_both(call, dropped, params)
     return [*lines, f"\tresult, err := {expr}", _check(), *_print("result")], dropped
 
 

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from webexplorer.catalog import Catalog, Operation
 
 from ..plan import PlannedRequest, Policy, Refusal, plan
-from . import golang, javascript, python
+from . import golang, java, javascript, python
 from .call import Call, Code, example_form, from_plan
 
 #: (id, label, the library as a person names it, its snippet writer)
 LIBRARIES: tuple[tuple[str, str, str, Callable[[Call], Code]], ...] = (
     ("python", "Python", "kubernetes (PyPI)", python.snippet),
     ("golang", "Go", "client-go", golang.snippet),
+    ("java", "Java", "Fabric8 kubernetes-client (Maven Central)", java.snippet),
     ("javascript", "JavaScript", "@kubernetes/client-node (npm)", javascript.snippet),
 )
 
