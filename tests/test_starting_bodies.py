@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import subprocess
 import time
@@ -34,6 +33,7 @@ import pytest
 import yaml
 
 from tests.fixtures.asgi import asgi_explorer
+from tests.fixtures.crds import SHARED_CRDS
 from tests.tryout_helpers import token_kubeconfig
 from webexplorer.catalog import Operation
 from webexplorer.sandbox.controlplane import ControlPlane
@@ -43,8 +43,7 @@ from webexplorer.web import urls
 from webexplorer.web.state import ATTRIBUTE
 
 ROOT = Path(__file__).resolve().parent.parent
-#: the shared test CRDs (../shared/crds beside the clone; WEBEXPLORER_TEST_CRDS moves them)
-CRDS = Path(os.environ.get("WEBEXPLORER_TEST_CRDS") or ROOT.parent / "shared" / "crds")
+CRDS = SHARED_CRDS
 CRD_DIRS = [CRDS / "gateway-api", CRDS / "cert-manager"]
 BODY = re.compile(r'<textarea id="try-body"[^>]*>(.*?)</textarea>', re.S)
 NOTES = re.compile(r'<ul class="notice tryout-body-notes" id="tryout-body-notes">(.*?)</ul>', re.S)
