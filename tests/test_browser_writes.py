@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, Request, expect
 
 from bench.tryout_writes import deployment
-from tests.fixtures.browser import watch_page_errors
+from tests.fixtures.browser import goto_enhanced, watch_page_errors
 from tests.fixtures.server import ExplorerProcess
 from tests.tryout_helpers import apply_owned_configmap, conflicting_apply
 from webexplorer.sandbox.controlplane import ControlPlane
@@ -62,7 +62,7 @@ def test_check_while_typing_then_preview_a_replica_change(
     page.on("request", lambda r: checks.append(r) if r.url.endswith("/check") else None)
 
     create = "/try/apps/v1/createAppsV1NamespacedDeployment?" + urlencode({"p.namespace": namespace})
-    page.goto(explorer.url + create)
+    goto_enhanced(page, explorer.url + create)  # the check while typing is htmx: wait until it is loaded
     body = page.locator("#try-body")
     body.fill(DEPLOYMENT)
     findings = page.locator("#tryout-check-findings")
@@ -99,7 +99,7 @@ def test_check_while_typing_then_preview_a_replica_change(
             "body": "spec:\n  replicas: 4\n",
         }
     )
-    page.goto(explorer.url + patch)
+    goto_enhanced(page, explorer.url + patch)
     page.click("#tryout-preview")
     diff = page.locator("#tryout-diff")
     expect(diff).to_contain_text("+  replicas: 4")
@@ -126,7 +126,7 @@ def test_apply_conflict_shown_as_a_table_then_forced(
     )
     problems = watch_page_errors(page)
     query = conflicting_apply(namespace, "owned")
-    page.goto(f"{explorer.url}/try/core/v1/patchCoreV1NamespacedConfigMap?{urlencode(query)}")
+    goto_enhanced(page, f"{explorer.url}/try/core/v1/patchCoreV1NamespacedConfigMap?{urlencode(query)}")
     page.uncheck("#try-dry-run")
     page.click("#tryout-send")
     table = page.locator("#tryout-conflicts table")
