@@ -18,7 +18,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.fixtures.browser import goto_enhanced
+from tests.fixtures.browser import goto_enhanced, watch_page_errors
 from tests.fixtures.cluster import ServiceAccount
 from tests.fixtures.server import ExplorerProcess
 from webexplorer.sandbox.controlplane import ControlPlane
@@ -72,9 +72,7 @@ def test_history_survives_a_reload_refills_forms_and_sign_out_clears_it(
             secrets.token_hex(32),
         ]
     )
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    problems = watch_page_errors(page)
     token = alice.request_token()
     sign_in(page, explorer, token)
 

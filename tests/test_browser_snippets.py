@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.fixtures.browser import goto_enhanced
+from tests.fixtures.browser import goto_enhanced, watch_page_errors
 from tests.fixtures.server import ExplorerProcess
 from webexplorer.sandbox.controlplane import ControlPlane
 
@@ -19,13 +19,6 @@ TABS = ["curl", "kubectl", "http", "python", "golang", "java", "javascript"]
 
 def _start(explorer_factory: Callable[..., ExplorerProcess], control_plane: ControlPlane) -> ExplorerProcess:
     return explorer_factory(["--mode", "kubeconfig", "--kubeconfig", str(control_plane.kubeconfig)])
-
-
-def _problems(page: Page) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    return problems
 
 
 def _selected(page: Page, box: str) -> list[str]:
@@ -47,7 +40,7 @@ def test_operation_page_tabs_keyboard_copy_and_memory(
     artifacts_dir: Path,
 ) -> None:
     explorer = _start(explorer_factory, control_plane)
-    problems = _problems(page)
+    problems = watch_page_errors(page)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=explorer.url)
     goto_enhanced(page, f"{explorer.url}/op/core/v1/createCoreV1NamespacedConfigMap")
     box = "op-snippets"
@@ -95,7 +88,7 @@ def test_try_it_answer_gets_the_tabs_too(
     artifacts_dir: Path,
 ) -> None:
     explorer = _start(explorer_factory, control_plane)
-    problems = _problems(page)
+    problems = watch_page_errors(page)
     goto_enhanced(page, f"{explorer.url}/op/core/v1/listCoreV1NamespacedConfigMap")
     expect(page.locator("#try-it #tryout-panel")).to_be_visible()
     page.click("#tryout-send")
