@@ -152,3 +152,13 @@ async def test_upgrade_page_offline_says_it_needs_a_cluster(client: httpx.AsyncC
     html = await page(client, "/upgrade")
     assert 'id="upgrade-offline"' in html
     await page(client, "/upgrade?target=../../etc", 400)
+
+
+async def test_an_unknown_release_view_says_what_exists(client: httpx.AsyncClient) -> None:
+    """A release that is not embedded, or a page family a release view does not have, is a 404 page that
+    says what a release view is, not only that nothing is there."""
+    for path in ("/release/v9.9.9/g/apps", f"/release/{OLDEST}/raw/api"):
+        page = await client.get(path)
+        assert page.status_code == 404, path
+        assert "A release view is /release/&lt;embedded release&gt;/" in page.text, page.text[-2000:]
+    assert "A release view" not in (await client.get("/nothing-here")).text

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from webexplorer.web.templating import render
+from webexplorer.web.urls import RELEASE_VIEWS
 
 log = logging.getLogger("webexplorer.web")
 
@@ -48,6 +49,11 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 404 and exc.detail in (None, "Not Found"):
         message = f"There is no page at {request.url.path}. Start again from the home page."
+        if request.url.path.startswith(RELEASE_VIEWS):
+            message += (
+                " A release view is /release/<embedded release>/ followed by a group (g/…), operation (op/…)"
+                " or schema (schema/…) page; the header's release picker lists the embedded releases."
+            )
     else:
         message = str(exc.detail)
     return error_page(request, exc.status_code, message)

@@ -22,9 +22,9 @@ from webexplorer.catalog import Catalog
 from webexplorer.web.asgi import HttpMiddleware
 from webexplorer.web.pagecache import PageCache
 from webexplorer.web.releases import Releases
-from webexplorer.web.urls import RELEASE_PREFIX, URL_PREFIX, release_prefix
+from webexplorer.web.urls import RELEASE_PREFIX, RELEASE_VIEWS, URL_PREFIX, release_prefix
 
-PREFIX = "/release/"
+PREFIX = RELEASE_VIEWS
 #: the page families a release view serves (the first segment after the release)
 PAGES = frozenset({"g", "op", "schema"})
 

@@ -42,9 +42,13 @@ RELEASE_PREFIX: contextvars.ContextVar[str] = contextvars.ContextVar("webexplore
 P = ParamSpec("P")
 
 
+#: where the pages of embedded releases live (web/releaseview.py; a 404 below it says what exists there)
+RELEASE_VIEWS = "/release/"
+
+
 def release_prefix(label: str) -> str:
     """``/release/v1.31.14``: the prefix of a page as an embedded release served it."""
-    return f"/release/{_q(label)}"
+    return f"{RELEASE_VIEWS}{_q(label)}"
 
 
 def _in_release(build: Callable[P, str]) -> Callable[P, str]:
