@@ -11,7 +11,7 @@ from __future__ import annotations
 from .apidoc import ApiDocument
 from .build import OpenAPIChoice, build_catalog
 from .catalog import Catalog, CatalogInfo
-from .errors import CatalogError
+from .errors import CatalogError, NotPublishedYet
 from .model import (
     GVK,
     Discovery,
@@ -53,6 +53,7 @@ __all__ = [
     "FieldTree",
     "Group",
     "GroupVersion",
+    "NotPublishedYet",
     "OpenAPIChoice",
     "Operation",
     "OperationHit",

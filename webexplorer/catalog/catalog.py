@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .apidoc import ApiDocument
-from .errors import CatalogError
+from .errors import CatalogError, NotPublishedYet
 from .model import GVK, Discovery, Group, GroupVersion, Problem, Resource, ServerVersion, group_display_name
 from .openapi import DocumentCache, OpenAPIKind, V3Index
 from .openapi_v3 import V3Entry
@@ -49,6 +49,8 @@ class Catalog:
     _groups: dict[str, Group] = field(init=False, repr=False)
     _by_gvk: dict[GVK, Resource] = field(init=False, repr=False)
     _v2_ops: dict[tuple[str, str], OperationIndex] = field(init=False, repr=False)
+    #: group versions discovery lists that the v3 index does not (yet): see :attr:`unpublished`
+    _unpublished: frozenset[tuple[str, str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._groups = {g.name: g for g in self.discovery.groups}
@@ -60,6 +62,13 @@ class Catalog:
                     self._resources[(g.name, gv.version, r.name)] = r
                     self._by_gvk.setdefault(r.kind, r)
         self._v2_ops = {}
+        indexed = {(e.group, e.version) for e in self.v3_index.entries} if self.v3_index else set()
+        self._unpublished = frozenset(
+            (g.name, gv.version)
+            for g in self.discovery.groups
+            for gv in g.versions
+            if self.v3_index is not None and (g.name, gv.version) not in indexed
+        )
 
     # ------------------------------------------------------------------------------------- discovery
 
@@ -71,6 +80,13 @@ class Catalog:
     @property
     def openapi(self) -> OpenAPIKind:
         return self.info.openapi
+
+    @property
+    def unpublished(self) -> frozenset[tuple[str, str]]:
+        """``(group, version)`` pairs discovery serves that have no OpenAPI v3 document in the index:
+        a CRD created a moment ago (its document follows within seconds), or an aggregated API server
+        that publishes none. Empty for a v2 catalog (one document holds everything)."""
+        return self._unpublished
 
     def group(self, name: str) -> Group | None:
         """A group by its API name ("" for the legacy core group)."""
@@ -113,7 +129,13 @@ class Catalog:
         if self.info.openapi == "v3" and self.v3_index is not None:
             entry = self.v3_index.entry_for(group, version)
             if entry is None:
-                raise CatalogError(f"OpenAPI v3 has no document for {group_display_name(group)}/{version}")
+                where = f"{group_display_name(group)}/{version}"
+                if (group, version) in self._unpublished:
+                    raise NotPublishedYet(
+                        f"the API server serves {where} but has not published its OpenAPI document yet "
+                        "(a new CustomResourceDefinition's schema follows it by a few seconds)"
+                    )
+                raise CatalogError(f"OpenAPI v3 has no document for {where}")
             return await self.docs.v3(entry)
         if self.info.openapi == "v2":
             return await self.docs.v2()

@@ -16,3 +16,15 @@ class CatalogError(Exception):
         super().__init__(message)
         self.path = path
         self.status = status
+
+
+class NotPublishedYet(CatalogError):
+    """Discovery lists a group version whose OpenAPI v3 document the server has not published yet.
+
+    A new CRD shows in aggregated discovery up to a few seconds before the API server's OpenAPI
+    aggregator adds its group version to ``/openapi/v3``; pages answer 503 with ``Retry-After`` in that
+    gap (the schema is coming), not 404 (there is none), and the store keeps checking until it is there
+    (:data:`~.refresh.PUBLISH_WAIT`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status=503)

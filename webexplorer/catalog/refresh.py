@@ -45,6 +45,13 @@ log = logging.getLogger(__name__)
 #: follow a CRD's events by up to a few seconds
 FOLLOW_UP = (0.2, 1.0, 3.0)
 
+#: seconds after a change within which discovery's new group versions whose OpenAPI v3 document is not
+#: in the index yet (:attr:`.catalog.Catalog.unpublished`) are checked for again, every
+#: :data:`PUBLISH_RECHECK` seconds, after the :data:`FOLLOW_UP` checks: the OpenAPI aggregator can lag
+#: discovery past the last of those, and until the next change nothing else would look
+PUBLISH_WAIT = 30.0
+PUBLISH_RECHECK = 1.0
+
 
 class CatalogNotReady(CatalogError):
     """No catalog has been built yet (the first build failed or is still running)."""
@@ -222,16 +229,30 @@ class CatalogStore:
         while True:
             await self._kicked.wait()
             self._kicked.clear()
+            before = self._catalog.unpublished if self._catalog is not None else frozenset()
             started = checked = time.monotonic()
-            for offset in FOLLOW_UP:
+            for offset in self._follow_up_offsets():
                 if started + offset < checked:
                     continue  # the last check (held back by the pacer) came after this one was due
+                if offset > FOLLOW_UP[-1] and not self._awaiting_documents(before):
+                    break
                 now = time.monotonic()
                 await asyncio.sleep(max(started + offset - now, self.pacer.rebuild_wait(now)))
                 await self.refresh()
                 checked = time.monotonic()
                 if self._kicked.is_set():
                     break  # a newer change: its own schedule
+
+    @staticmethod
+    def _follow_up_offsets() -> list[float]:
+        """:data:`FOLLOW_UP`, then every :data:`PUBLISH_RECHECK` seconds up to :data:`PUBLISH_WAIT`."""
+        more = int((PUBLISH_WAIT - FOLLOW_UP[-1]) / PUBLISH_RECHECK)
+        return [*FOLLOW_UP, *(FOLLOW_UP[-1] + PUBLISH_RECHECK * (i + 1) for i in range(more))]
+
+    def _awaiting_documents(self, before: frozenset[tuple[str, str]]) -> bool:
+        """Discovery serves group versions, new since the change, whose documents are not published yet."""
+        current = self._catalog
+        return current is not None and bool(current.unpublished - before)
 
     async def refresh(self) -> bool:
         """Check the server once now; returns True when a new catalog was swapped in.

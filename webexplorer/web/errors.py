@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -34,15 +35,20 @@ def _wants_html(request: Request) -> bool:
     return not accept or "text/html" in accept or "*/*" in accept
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
+def error_page(
+    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
     if not _wants_html(request):
-        return PlainTextResponse(message + "\n", status_code=status)
-    return render(
-        request,
-        "error.html",
-        {"status": status, "title": TITLES.get(status, "Error"), "message": message},
-        status_code=status,
-    )
+        response: Response = PlainTextResponse(message + "\n", status_code=status)
+    else:
+        response = render(
+            request,
+            "error.html",
+            {"status": status, "title": TITLES.get(status, "Error"), "message": message},
+            status_code=status,
+        )
+    response.headers.update(headers or {})
+    return response
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
@@ -56,7 +62,7 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
             )
     else:
         message = str(exc.detail)
-    return error_page(request, exc.status_code, message)
+    return error_page(request, exc.status_code, message, exc.headers)
 
 
 async def unexpected_exception_handler(request: Request, exc: Exception) -> Response:

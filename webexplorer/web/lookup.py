@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from fastapi import HTTPException
 
-from webexplorer.catalog import GVK, Catalog, CatalogError, Group, GroupVersion, Resource
+from webexplorer.catalog import GVK, Catalog, CatalogError, Group, GroupVersion, NotPublishedYet, Resource
 from webexplorer.web import urls
 
 
@@ -20,6 +20,22 @@ def check(value: str, valid: Callable[[str], bool], what: str) -> str:
     if not valid(value):
         raise HTTPException(400, f"{value[:80]!r} is not a valid {what}.")
     return value
+
+
+#: seconds a page asks to be retried after while a group version's document is still to be published
+RETRY_UNPUBLISHED = 2
+
+
+def document_problem(exc: CatalogError, otherwise: HTTPException) -> HTTPException:
+    """The page for a document that could not be read: 503 with ``Retry-After`` while the server has
+    not published it yet (a CRD just created: it is coming), else ``otherwise``."""
+    if isinstance(exc, NotPublishedYet):
+        return HTTPException(
+            503,
+            f"Not yet: {exc}. This page opens as soon as it is published; try again in a few seconds.",
+            headers={"Retry-After": str(RETRY_UNPUBLISHED)},
+        )
+    return otherwise
 
 
 def group_of(catalog: Catalog, group: str) -> Group:

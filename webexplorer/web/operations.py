@@ -16,7 +16,7 @@ from webexplorer.tryout.clients import snippet
 from webexplorer.tryout.clients.call import EXAMPLE_SERVER, example_form
 from webexplorer.tryout.commands import commands, target_of
 from webexplorer.web import urls
-from webexplorer.web.lookup import check, group_version_of, kind_schema_url
+from webexplorer.web.lookup import check, document_problem, group_version_of, kind_schema_url
 from webexplorer.web.resources import ACTION_LABELS
 from webexplorer.web.snippet_tabs import Tab, tabs
 from webexplorer.web.state import app_state
@@ -49,7 +49,8 @@ async def _content(request: Request, group: str, version: str, operation_id: str
     try:
         index = await catalog.operations_for(g.name, gv.version)
     except CatalogError as exc:
-        raise HTTPException(503, f"The OpenAPI document of {gv.name} could not be read: {exc}") from exc
+        unreadable = HTTPException(503, f"The OpenAPI document of {gv.name} could not be read: {exc}")
+        raise document_problem(exc, unreadable) from exc
     op = index.by_id(operation_id)
     if op is None:
         raise HTTPException(

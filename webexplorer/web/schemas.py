@@ -31,7 +31,7 @@ from webexplorer.catalog.facts_text import explain_json, explain_text
 from webexplorer.web import urls
 from webexplorer.web.factsview import FactsReader
 from webexplorer.web.history_view import history_key
-from webexplorer.web.lookup import check, group_version_of
+from webexplorer.web.lookup import check, document_problem, group_version_of
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import Content, render_cached
 
@@ -57,7 +57,7 @@ async def _tree(
         return schemas.field_tree(name, path, depth), None, schemas
     except CatalogError as exc:
         where = f"{group_display_name(group)}/{version}"
-        raise HTTPException(404, f"No schema {name!r} in {where} ({exc}).") from exc
+        raise document_problem(exc, HTTPException(404, f"No schema {name!r} in {where} ({exc}).")) from exc
 
 
 def _prefixes(path: str) -> list[str]:
