@@ -11,6 +11,7 @@ that is already an ancestor is a link to its definition, never another level, wh
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import orjson
@@ -21,7 +22,6 @@ from webexplorer.catalog import (
     GVK,
     Catalog,
     CatalogError,
-    Field,
     FieldTree,
     Resource,
     SchemaSet,
@@ -29,9 +29,10 @@ from webexplorer.catalog import (
 )
 from webexplorer.catalog.facts_text import explain_json, explain_text
 from webexplorer.web import urls
-from webexplorer.web.factsview import FactsReader
+from webexplorer.web.factsview import FactsReader, deprecated
 from webexplorer.web.history_view import history_key
 from webexplorer.web.lookup import check, document_problem, group_version_of
+from webexplorer.web.outline import Outline, outline
 from webexplorer.web.state import app_state
 from webexplorer.web.templating import Content, render_cached
 
@@ -64,23 +65,6 @@ def _prefixes(path: str) -> list[str]:
     """``a.b.c`` → ``["", "a", "a.b", "a.b.c"]``: the levels opened on the way to a field."""
     parts = path.split(".") if path else []
     return ["", *(".".join(parts[: i + 1]) for i in range(len(parts)))]
-
-
-def _every_level(fields: tuple[Field, ...]) -> dict[str, tuple[Field, ...]]:
-    """Path → children of every expanded field below (an expanded tree's levels, for the template)."""
-    out: dict[str, tuple[Field, ...]] = {}
-    stack = list(fields)
-    while stack:
-        f = stack.pop()
-        if f.children:
-            out[f.path] = f.children
-            stack.extend(f.children)
-    return out
-
-
-def deprecated(f: Field) -> bool:
-    """Kubernetes marks deprecation in prose ("Deprecated: ..."), not in a schema keyword."""
-    return "deprecated" in f.description[:200].lower()
 
 
 @router.get("/schema/{group}/{version}/{name}", response_class=HTMLResponse, response_model=None)
@@ -143,12 +127,14 @@ async def _content(request: Request, group: str, version: str, name: str, path: 
         return Content({**common, "fields": tree.fields, "open": {}, "target": "", "facts": facts})
     levels = [(await _tree(catalog, g.name, gv.version, name, p)) for p in _prefixes(path)]
     root, gvk, schemas = levels[0]
+    facts = FactsReader(schemas)
     opened = {p: t.fields for p, (t, _, _) in zip(_prefixes(path), levels, strict=True)}
-    whole = request.query_params.get("recursive") == "1"
-    if whole:  # every level below the target, as kubectl explain --recursive (recursive types stop it)
+    whole: Outline | None = None
+    if request.query_params.get("recursive") == "1":
+        # every level below the target, as kubectl explain --recursive (recursive types stop it)
         below, _, _ = await _tree(catalog, g.name, gv.version, name, path, None)
-        opened[path] = below.fields
-        opened.update(_every_level(below.fields))
+        defined = functools.partial(urls.url_schema, g.name, gv.version)
+        whole = outline(below.fields, facts, urls.field_urls(g.name, gv.version, name), defined)
         root = below if not path else root
     resources: list[Resource] = []
     if gvk is not None:
@@ -164,7 +150,7 @@ async def _content(request: Request, group: str, version: str, name: str, path: 
             "target_tree": levels[-1][0] if path else None,
             "open": opened,
             "whole": whole,
-            "facts": FactsReader(schemas),
+            "facts": facts,
             "resources": resources,
             "life": history.kind(gvk) if history and gvk else None,
             "field_life": history.field(gvk, path) if history and gvk and path else None,

@@ -39,7 +39,7 @@ from webexplorer.explorer import Explorer
 from webexplorer.tryout.history import history_key
 from webexplorer.web.assets import static_url
 from webexplorer.web.csrf import csrf_token
-from webexplorer.web.factsview import ticks
+from webexplorer.web.factsview import fact_list, ticks
 from webexplorer.web.pagecache import CachedContent, PageCache
 from webexplorer.web.prose import prose
 from webexplorer.web.releaseview import VIEWING, release_links
@@ -77,6 +77,7 @@ def _environment() -> jinja2.Environment:
     env.globals["group_display_name"] = group_display_name
     env.filters["json"] = _json_text
     env.filters["ticks"] = ticks
+    env.globals["facts_html"] = fact_list
     env.filters["prose"] = prose
     return env
 

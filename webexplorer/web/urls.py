@@ -128,10 +128,14 @@ def url_for_operation(op: Operation, group: str, version: str) -> str:
     return url_operation(group, version, op.operation_id)
 
 
+#: what a field path keeps unquoted in a schema URL (its segment and its fragment)
+_PATH_SAFE = ".$@-_"
+
+
 def _schema_path(group: str, version: str, name: str, path: str = "") -> str:
     """``/schema/<group>/<version>/<name>[/<path>]``, quoted: what every schema URL starts with."""
     base = f"/schema/{_qg(group)}/{_q(version)}/{_q(name)}"
-    return f"{base}/{quote(path, safe='.$@-_')}" if path else base
+    return f"{base}/{quote(path, safe=_PATH_SAFE)}" if path else base
 
 
 @_in_context
@@ -142,7 +146,19 @@ def url_schema(group: str, version: str, name: str, path: str = "") -> str:
     A field's URL carries the path twice: as a segment, so the server renders the tree opened down to
     it (works without JavaScript), and as the fragment, so the browser scrolls to it."""
     at = _schema_path(group, version, name, path)
-    return f"{at}#{quote(path, safe='.$@-_')}" if path else at
+    return f"{at}#{quote(path, safe=_PATH_SAFE)}" if path else at
+
+
+def field_urls(group: str, version: str, name: str) -> Callable[[str], str]:
+    """``url_schema(group, version, name, path)`` for many paths of one schema: the prefix (context,
+    release, schema) is built once, each path only quoted (the whole-tree outline links every field)."""
+    base = url_schema(group, version, name)
+
+    def of(path: str) -> str:
+        q = quote(path, safe=_PATH_SAFE)
+        return f"{base}/{q}#{q}"
+
+    return of
 
 
 @_in_context
