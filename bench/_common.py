@@ -34,6 +34,8 @@ from webexplorer.sandbox.controlplane import ControlPlane
 from webexplorer.sandbox.explorer_process import ExplorerProcess, spawn_explorer, wait_answers
 
 RESULTS = Path(__file__).resolve().parent / "results"
+#: the real CRDs of two well-known projects (Gateway API, cert-manager) beside this repository
+SHARED_CRDS = Path(__file__).resolve().parents[2] / "shared" / "crds"
 #: downloads and installs the benchmarks need (swagger-ui-dist); outside the repo, kept between runs
 CACHE = Path(os.environ.get("WEBEXPLORER_BENCH_CACHE", Path.home() / ".cache" / "webexplorer" / "bench"))
 
@@ -202,6 +204,15 @@ def install_crds(cp: ControlPlane, count: int, start: int = 0, threads: int = 4)
 
         wait_until(established, timeout=600, interval=0.5, what=f"{count} CRDs established")
     return time.perf_counter() - started
+
+
+def install_shared_crds(cp: ControlPlane) -> None:
+    """Apply every CRD of :data:`SHARED_CRDS` (server-side: again is a no-op), not their policies."""
+    files = sorted(p for p in SHARED_CRDS.glob("*/*.yaml") if "_vap_" not in p.name)
+    if not files:
+        raise RuntimeError(f"no CRDs in {SHARED_CRDS}")
+    args = [str(cp.kubectl), f"--kubeconfig={cp.kubeconfig}", "apply", "--server-side"]
+    subprocess.run([*args, *(f"-f{f}" for f in files)], check=True, capture_output=True, timeout=300)
 
 
 def in_discovery(client: httpx.Client, group: str) -> bool:

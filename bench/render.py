@@ -1,6 +1,7 @@
-"""Server render: latency and pages per second of the explorer over a fixed page mix.
+"""Server render: latency and pages per second of the explorer over a fixed page mix, and the heaviest
+schema pages beside the Pod page.
 
-    python -m bench.render [--seconds 15] [--rounds 200] [--quick]
+    python -m bench.render [--seconds 15] [--rounds 200] [--heavy-rounds 50] [--views 5] [--quick]
 
 One explorer (kubeconfig mode, one uvicorn process, as shipped) against the real control plane, the
 page mix warmed once (home, group, resource, operation, deep schema, search: ``bench._common.PAGE_MIX``).
@@ -8,6 +9,11 @@ Then each page alone in a closed loop, and ``wrk`` (Debian's, installed on first
 one connection and with eight, one wrk thread so the explorer has the other core. Latency targets are
 read from the one-connection run (a page's own time), throughput from the eight-connection run.
 Targets on 2 cores: p50 ≤ 5 ms, p99 ≤ 25 ms, ≥ 1,000 pages/s.
+
+Then, with the shared CRDs installed (after the mix, so its figures are of the plain cluster), the
+heaviest pages — Pod's and the largest CRD kind's one-level page and whole tree — uncached, with
+Chromium's time to show each (``bench/heavy_pages.py``): the whole tree within a few times its
+one-level page, on the server and in the browser.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from bench import heavy_pages
 from bench._common import (
     PAGE_MIX,
     PAGE_MIX_HEADER,
@@ -43,6 +50,9 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
         progress(f"page mix: {rounds} rounds alone, then wrk {seconds:g} s with 1 and 8 connections")
         mix = page_mix(explorer.url, workdir, seconds=seconds, rounds=rounds)
         mix["rss_bytes"] = rss_bytes(explorer.pid)
+    heavy_rounds = 3 if opts.quick else opts.heavy_rounds
+    views = 1 if opts.quick else opts.views
+    mix["heavy"] = heavy_pages.measure(cp, workdir, rounds=heavy_rounds, views=views)
     return summarize(mix)
 
 
@@ -50,7 +60,10 @@ def summarize(mix: dict[str, Any]) -> Result:
     single, loaded = mix["wrk_1"], mix["wrk_8"]
     errors = single["errors"] + loaded["errors"]
     return Result(
-        tables=[(PAGE_MIX_HEADER, page_mix_rows("plain", mix))],
+        tables=[
+            (PAGE_MIX_HEADER, page_mix_rows("plain", mix)),
+            (heavy_pages.HEADER, heavy_pages.table_rows(mix["heavy"])),
+        ],
         targets=[
             Target(
                 "render p50 (mix, 1 connection)",
@@ -77,6 +90,7 @@ def summarize(mix: dict[str, Any]) -> Result:
                 None,
             ),
             Target("errors and non-200 answers", str(errors), "0", errors == 0),
+            *heavy_pages.targets(mix["heavy"]),
         ],
         data=mix,
     )
@@ -85,6 +99,12 @@ def summarize(mix: dict[str, Any]) -> Result:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=15, help="length of each wrk run (default 15)")
     parser.add_argument("--rounds", type=int, default=200, help="closed-loop requests per page (default 200)")
+    parser.add_argument(
+        "--heavy-rounds", type=int, default=50, help="uncached builds of each heaviest page (default 50)"
+    )
+    parser.add_argument(
+        "--views", type=int, default=5, help="Chromium views of each heaviest page (default 5)"
+    )
 
 
 def main() -> None:

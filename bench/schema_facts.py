@@ -20,11 +20,18 @@ from pathlib import Path
 
 import httpx
 
-from bench._common import Result, Target, bench_main, progress, running_explorer, summary
+from bench._common import (
+    Result,
+    Target,
+    bench_main,
+    install_shared_crds,
+    progress,
+    running_explorer,
+    summary,
+)
 from webexplorer.sandbox.controlplane import ControlPlane
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_CRDS = ROOT.parent / "shared" / "crds"
 PAGES = {
     "Pod (one level)": "/schema/core/v1/Pod",
     "Pod spec.containers": "/schema/core/v1/Pod/spec.containers",
@@ -61,14 +68,6 @@ def _tree_env(tree: Path) -> dict[str, str]:
     return {"PYTHONPATH": str(tree), "PYTHONSAFEPATH": "1"}
 
 
-def install_crds(cp: ControlPlane) -> None:
-    files = sorted(p for p in SHARED_CRDS.glob("*/*.yaml") if "_vap_" not in p.name)
-    if not files:
-        raise RuntimeError(f"no CRDs in {SHARED_CRDS}")
-    args = [str(cp.kubectl), f"--kubeconfig={cp.kubeconfig}", "apply", "--server-side"]
-    subprocess.run([*args, *(f"-f{f}" for f in files)], check=True, capture_output=True, timeout=300)
-
-
 def _timed(client: httpx.Client, path: str) -> float:
     started = time.perf_counter()
     r = client.get(path)
@@ -92,7 +91,7 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
     _git("worktree", "add", "--detach", str(before_tree), before_rev)
     try:
         progress("installing the Gateway API and cert-manager CRDs")
-        install_crds(cp)
+        install_shared_crds(cp)
         args = ["--kubeconfig", str(cp.kubeconfig), "--page-cache-mib", "0"]
         with (
             running_explorer(args, workdir / "after.log", env=_tree_env(ROOT)) as after,
