@@ -18,7 +18,15 @@ from typing import Any
 
 import httpx
 
-from bench._common import Target, install_shared_crds, progress, running_explorer, summary, timed_gets
+from bench._common import (
+    Target,
+    install_shared_crds,
+    progress,
+    running_explorer,
+    summary,
+    timed_gets,
+    wait_indexed,
+)
 from bench.browser import open_browser
 from webexplorer.sandbox.controlplane import ControlPlane
 
@@ -91,6 +99,7 @@ def measure(cp: ControlPlane, workdir: Path, *, rounds: int, views: int) -> dict
         httpx.Client(base_url=explorer.url, timeout=120) as client,
     ):
         first = {name: _wait(client, path) for name, path in pages.items()}
+        wait_indexed(explorer.url)  # the search index is built on the event loop: not while timing
         sizes = {name: len(client.get(path).content) for name, path in pages.items()}
         rows = {name: client.get(path).text.count('<li id="') for name, path in pages.items()}
         progress(f"heaviest pages: {rounds} rounds each, then {views} Chromium views each")

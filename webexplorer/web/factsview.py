@@ -19,14 +19,19 @@ from webexplorer.catalog.fieldfacts import Fact, SchemaFacts, field_facts
 
 _TICKS = re.compile(r"`([^`]+)`")
 
-#: markupsafe's escapes, as one ``str.translate`` (a plain ``str``: no Markup object per value)
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
-
 
 def esc(text: str) -> str:
     """``text`` escaped for HTML text and attribute values, as ``markupsafe.escape`` does, as a plain
-    string: pages that build thousands of rows in Python (the whole-tree outline) escape every value."""
-    return text.translate(_ESCAPES)
+    string: pages that build thousands of rows in Python (the whole-tree outline) escape every value,
+    and a chain of ``replace`` is the cheapest way (no Markup object per value; ``str.translate`` with
+    a table is three times slower)."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
 
 
 #: fact kinds the field's header already shows (the type, spelt as kubectl explain does)
