@@ -34,6 +34,7 @@ from bench._common import (
     progress,
     rss_bytes,
     running_explorer,
+    wait_indexed,
 )
 from webexplorer.sandbox.controlplane import ControlPlane
 
@@ -47,6 +48,7 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
     rounds = 5 if opts.quick else opts.rounds
     args = ["--kubeconfig", str(cp.kubeconfig)]
     with running_explorer(args, workdir / "explorer.log", warm=list(PAGE_MIX.values())) as explorer:
+        wait_indexed(explorer.url)  # the search index is built on the event loop after start-up
         progress(f"page mix: {rounds} rounds alone, then wrk {seconds:g} s with 1 and 8 connections")
         mix = page_mix(explorer.url, workdir, seconds=seconds, rounds=rounds)
         mix["rss_bytes"] = rss_bytes(explorer.pid)

@@ -123,8 +123,9 @@ async def test_a_group_version_unpublished_before_the_change_is_not_waited_for(
     follow = asyncio.create_task(store._follow_changes())
     try:
         store._kicked.set()
-        await asyncio.sleep(1.0)  # FOLLOW_UP ends at 0.03 s; PUBLISH_RECHECK would have added ~19
-        assert sum(store.refresh_counts.values()) == 1 + len(refresh_module.FOLLOW_UP)
+        await asyncio.sleep(1.0)  # FOLLOW_UP ends at 0.03 s; PUBLISH_RECHECK would add about twenty
+        # a FOLLOW_UP offset that a slow check has passed already is skipped: at most one check each
+        assert 2 <= sum(store.refresh_counts.values()) <= 1 + len(refresh_module.FOLLOW_UP)
     finally:
         follow.cancel()
         with pytest.raises(asyncio.CancelledError):
