@@ -10,7 +10,9 @@ does) until it is "published". This wrapper is the one stand-in, and it only wit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 
 import orjson
 import pytest
@@ -68,24 +70,42 @@ async def test_unpublished_group_version_is_named_and_refused_as_not_yet() -> No
     assert name in schemas
 
 
-async def test_after_a_change_the_store_checks_until_the_document_is_published(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The follow-up checks after a watch event go on past the last :data:`FOLLOW_UP` offset while a
-    new group version has no document, and stop once it has one (or at :data:`PUBLISH_WAIT`)."""
+@pytest.fixture
+def fast(monkeypatch: pytest.MonkeyPatch) -> tuple[LaggingIndex, CatalogStore]:
+    """A lagging source and a store over it whose follow-up schedule runs in tenths of a second."""
     monkeypatch.setattr(refresh_module, "FOLLOW_UP", (0.01, 0.02, 0.03))
     monkeypatch.setattr(refresh_module, "PUBLISH_RECHECK", 0.05)
     monkeypatch.setattr(refresh_module, "PUBLISH_WAIT", 5.0)
     source = LaggingIndex()
     store = CatalogStore(source, refresh_interval=3600, rebuild_interval=0.0, index_fields=False)
     store.pacer.busy_factor = 0.0  # no pause after a rebuild: the schedule alone sets the checks
+    return source, store
+
+
+@contextlib.asynccontextmanager
+async def following(store: CatalogStore) -> AsyncIterator[None]:
+    """The store's follow-up loop running, as its change watches start it, kicked once (a change)."""
+    follow = asyncio.create_task(store._follow_changes())
+    try:
+        store._kicked.set()
+        yield
+    finally:
+        follow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await follow
+
+
+async def test_after_a_change_the_store_checks_until_the_document_is_published(
+    fast: tuple[LaggingIndex, CatalogStore],
+) -> None:
+    """The follow-up checks after a watch event go on past the last :data:`FOLLOW_UP` offset while a
+    new group version has no document, and stop once it has one (or at :data:`PUBLISH_WAIT`)."""
+    source, store = fast
     source.publish()
     await store.refresh()  # before the change: everything published
     assert store.catalog.unpublished == frozenset()
     source.published = False  # the change: apps/v1 "new" in discovery, its document still to come
-    follow = asyncio.create_task(store._follow_changes())
-    try:
-        store._kicked.set()
+    async with following(store):
         started = time.monotonic()
         while store.catalog.unpublished == frozenset():
             await asyncio.sleep(0.01)
@@ -101,32 +121,17 @@ async def test_after_a_change_the_store_checks_until_the_document_is_published(
         checks = sum(store.refresh_counts.values())
         await asyncio.sleep(0.3)
         assert sum(store.refresh_counts.values()) == checks, "checks went on after the document came"
-    finally:
-        follow.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await follow
 
 
 async def test_a_group_version_unpublished_before_the_change_is_not_waited_for(
-    monkeypatch: pytest.MonkeyPatch,
+    fast: tuple[LaggingIndex, CatalogStore],
 ) -> None:
     """An aggregated API that never publishes a document must not keep the store checking after each
     change: only group versions new since the change are waited for."""
-    monkeypatch.setattr(refresh_module, "FOLLOW_UP", (0.01, 0.02, 0.03))
-    monkeypatch.setattr(refresh_module, "PUBLISH_RECHECK", 0.05)
-    monkeypatch.setattr(refresh_module, "PUBLISH_WAIT", 5.0)
-    source = LaggingIndex()
-    store = CatalogStore(source, refresh_interval=3600, rebuild_interval=0.0, index_fields=False)
-    store.pacer.busy_factor = 0.0  # no pause after a rebuild: the schedule alone sets the checks
+    _, store = fast
     await store.refresh()
     assert store.catalog.unpublished == {("apps", "v1")}
-    follow = asyncio.create_task(store._follow_changes())
-    try:
-        store._kicked.set()
+    async with following(store):
         await asyncio.sleep(1.0)  # FOLLOW_UP ends at 0.03 s; PUBLISH_RECHECK would add about twenty
         # a FOLLOW_UP offset that a slow check has passed already is skipped: at most one check each
         assert 2 <= sum(store.refresh_counts.values()) <= 1 + len(refresh_module.FOLLOW_UP)
-    finally:
-        follow.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await follow
