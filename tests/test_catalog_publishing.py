@@ -10,16 +10,21 @@ does) until it is "published". This wrapper is the one stand-in, and it only wit
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import lzma
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import orjson
 import pytest
 
+from tests.fixtures.asgi import asgi_explorer
 from webexplorer.catalog import GVK, CatalogStore, NotPublishedYet, SnapshotSource, embedded_snapshot_path
 from webexplorer.catalog import refresh as refresh_module
 from webexplorer.catalog.openapi import V3_INDEX_PATH
+from webexplorer.settings import Settings
 from webexplorer.source import Fetched
 
 HIDDEN = "apis/apps/v1"
@@ -135,3 +140,43 @@ async def test_a_group_version_unpublished_before_the_change_is_not_waited_for(
         await asyncio.sleep(1.0)  # FOLLOW_UP ends at 0.03 s; PUBLISH_RECHECK would add about twenty
         # a FOLLOW_UP offset that a slow check has passed already is skipped: at most one check each
         assert 2 <= sum(store.refresh_counts.values()) <= 1 + len(refresh_module.FOLLOW_UP)
+
+
+def _lagging_snapshot(path: Path) -> Path:
+    """The embedded snapshot with :data:`HIDDEN` left out of its recorded ``/openapi/v3`` answer."""
+    lines = lzma.decompress(embedded_snapshot_path().read_bytes()).split(b"\n")
+    for i, line in enumerate(lines[1:], start=1):
+        if not line:
+            continue
+        entry = orjson.loads(line)
+        if entry.get("path") == V3_INDEX_PATH:
+            body = base64.b64decode(entry.pop("body_b64")) if "body_b64" in entry else entry["body"]
+            index = orjson.loads(body)
+            del index["paths"][HIDDEN]
+            entry["body"] = orjson.dumps(index).decode()
+            lines[i] = orjson.dumps(entry)
+    path.write_bytes(lzma.compress(b"\n".join(lines)))
+    return path
+
+
+#: every page that needs the hidden group version's document
+NOT_YET = (
+    "/schema/apps/v1/Deployment",
+    "/schema/apps/v1/Deployment/spec.replicas?recursive=1",
+    "/op/apps/v1/readAppsV1NamespacedDeployment",
+    "/try/apps/v1/readAppsV1NamespacedDeployment",
+)
+
+
+async def test_pages_of_an_unpublished_group_version_say_not_yet(tmp_path: Path) -> None:
+    settings = Settings(mode="snapshot", snapshot=_lagging_snapshot(tmp_path / "lagging.jsonl.xz"))
+    async with asgi_explorer(settings) as client:
+        assert (await client.get("/g/apps/v1")).status_code == 200  # discovery lists it
+        for page in NOT_YET:
+            r = await client.get(page)
+            assert r.status_code == 503, (page, r.text[:300])
+            assert r.headers["retry-after"] == "2", page
+            assert "has not published its OpenAPI document yet" in r.text, page
+            assert "try again in a few seconds" in r.text and "Traceback" not in r.text, page
+        other = await client.get("/schema/batch/v1/Job")  # the rest of the API is unaffected
+        assert other.status_code == 200

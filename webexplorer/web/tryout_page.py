@@ -59,9 +59,9 @@ async def tried_operation(request: Request, group: str, version: str, operation_
     try:
         index = await catalog.operations_for(g.name, version)
     except CatalogError as exc:
-        raise HTTPException(
-            503, f"The operations of {g.display_name}/{version} could not be read: {exc}"
-        ) from None
+        where = f"{g.display_name}/{version}"
+        unreadable = HTTPException(503, f"The operations of {where} could not be read: {exc}")
+        raise lookup.document_problem(exc, unreadable) from None
     op = index.by_id(operation_id)
     if op is None:
         raise HTTPException(404, f"{g.display_name}/{version} has no operation {operation_id!r}.")
