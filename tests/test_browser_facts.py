@@ -1,7 +1,8 @@
 """Schema facts in Chromium: a long CEL rule and a long regex wrap inside the viewport and stay whole.
 
 Against a real explorer process on the real control plane with the test CRD (tests/crds/) and the
-Gateway API CRDs installed: at 1280 px and at 400 px wide, the rule's ``<pre>`` and the pattern's
+Gateway API CRDs installed: at 1280 px and at 400 px wide, on the field's page and in its whole tree, the
+rule's ``<pre>`` and the pattern's
 ``<code>`` end inside the viewport, scroll nowhere sideways, and hold the exact text the API server
 serves; the ``?format=text`` view reaches the browser as plain text that copies out as served.
 """
@@ -56,10 +57,12 @@ def _fits(page: Page, selector: str, width: int) -> dict:
     return box
 
 
+@pytest.mark.parametrize("view", [pytest.param("", id="one-level"), pytest.param("?recursive=1", id="whole")])
 @pytest.mark.parametrize("width", [1280, 400])
 def test_long_rule_and_regex_wrap_inside_the_viewport(
-    page: Page, explorer: ExplorerProcess, control_plane: ControlPlane, width: int
+    page: Page, explorer: ExplorerProcess, control_plane: ControlPlane, width: int, view: str
 ) -> None:
+    """On the field's page and in its whole tree (the outline, each level indented further)."""
     crd = _served(
         control_plane,
         "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.facts.webexplorer.test",
@@ -69,7 +72,7 @@ def test_long_rule_and_regex_wrap_inside_the_viewport(
     assert len(long_rule) > 200
 
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(explorer.url + WIDGET_SPEC)
+    page.goto(explorer.url + WIDGET_SPEC + view)
     expect(page.locator("li[id='spec'] pre.cel").first).to_be_visible()
     box = _fits(page, f"li[id='spec'] pre.cel >> nth={_index_of(page, long_rule)}", width)
     assert box["text"] == long_rule  # the whole rule, not cut
@@ -83,7 +86,7 @@ def test_long_rule_and_regex_wrap_inside_the_viewport(
     pattern = v1["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["hostnames"]["items"][
         "pattern"
     ]
-    page.goto(explorer.url + HOSTNAMES)
+    page.goto(explorer.url + HOSTNAMES + view)
     box = _fits(page, "li[id='spec.hostnames'] code.pattern", width)
     assert box["text"] == pattern
 

@@ -60,8 +60,12 @@ async def test_facts_are_on_their_fields(client: httpx.AsyncClient) -> None:
     assert '<span class="fact-scope">each item:</span>' in ports
     row = r.text[r.text.index('<li id="spec.ports.targetPort">') :].split("</li>", 1)[0]
     assert '<span class="ft">IntOrString</span>' in row and "an integer or a string" in row
-    # the field the whole tree is opened at is the page's anchor
-    assert '<div class="schema-tree" id="spec">' in r.text
+    # a field's whole tree starts with the field itself (the page's anchor), its own facts on its line
+    assert _ids(r.text)[0] == "spec"
+    field = (await client.get("/schema/core/v1/Service/spec.ports?recursive=1")).text
+    first = field[field.index('<li id="spec.ports">') :].split("<ul>", 1)[0]
+    assert "items are merged by <code>port</code> and <code>protocol</code>" in first
+    assert _ids(field)[0] == "spec.ports" and "spec.ports.port" in _ids(field)
 
 
 async def test_recursive_types_are_links(client: httpx.AsyncClient) -> None:

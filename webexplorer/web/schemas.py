@@ -11,6 +11,7 @@ that is already an ancestor is a link to its definition, never another level, wh
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Any
 
@@ -133,8 +134,12 @@ async def _content(request: Request, group: str, version: str, name: str, path: 
     if request.query_params.get("recursive") == "1":
         # every level below the target, as kubectl explain --recursive (recursive types stop it)
         below, _, _ = await _tree(catalog, g.name, gv.version, name, path, None)
+        top = below.fields
+        head = next((f for f in levels[-2][0].fields if f.path == path), None) if path else None
+        if head is not None:  # a field's whole tree starts with the field itself: its own facts first
+            top = (dataclasses.replace(head, children=below.fields),)
         defined = functools.partial(urls.url_schema, g.name, gv.version)
-        whole = outline(below.fields, facts, urls.field_urls(g.name, gv.version, name), defined)
+        whole = outline(top, facts, urls.field_urls(g.name, gv.version, name), defined)
         root = below if not path else root
     resources: list[Resource] = []
     if gvk is not None:
