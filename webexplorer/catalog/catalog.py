@@ -62,13 +62,10 @@ class Catalog:
                     self._resources[(g.name, gv.version, r.name)] = r
                     self._by_gvk.setdefault(r.kind, r)
         self._v2_ops = {}
-        indexed = {(e.group, e.version) for e in self.v3_index.entries} if self.v3_index else set()
-        self._unpublished = frozenset(
-            (g.name, gv.version)
-            for g in self.discovery.groups
-            for gv in g.versions
-            if self.v3_index is not None and (g.name, gv.version) not in indexed
-        )
+        self._unpublished = frozenset()
+        if self.v3_index is not None:
+            served = {(g.name, gv.version) for g in self.discovery.groups for gv in g.versions}
+            self._unpublished = frozenset(served - {(e.group, e.version) for e in self.v3_index.entries})
 
     # ------------------------------------------------------------------------------------- discovery
 

@@ -58,17 +58,13 @@ def constraints_below(field: Field, schemas: SchemaSet) -> Below:
 
 
 def _below(schema: Mapping[str, Any], schemas: SchemaSet, above: frozenset[str], depth: int) -> Below:
-    key = ("facts_below", id(schema))
-    kept = schemas.memo.get(key)
-    # the schema is kept with its count, so its id cannot be reused by another while the entry lives
-    if isinstance(kept, tuple) and kept[0] is schema:
-        found: Below = kept[1]
-        return found
-    total = Below()
-    if depth < _MAX_DEPTH:
-        for f in schemas.fields(schema, "", above):
-            total += _own(f.schema, schemas)
-            if f.child_schema is not None and not f.recursive:
-                total += _below(f.child_schema, schemas, above | {f.ref} if f.ref else above, depth + 1)
-    schemas.memo[key] = (schema, total)
-    return total
+    def count() -> Below:
+        total = Below()
+        if depth < _MAX_DEPTH:
+            for f in schemas.fields(schema, "", above):
+                total += _own(f.schema, schemas)
+                if f.child_schema is not None and not f.recursive:
+                    total += _below(f.child_schema, schemas, above | {f.ref} if f.ref else above, depth + 1)
+        return total
+
+    return schemas.kept(schema, "facts_below", count)

@@ -605,17 +605,12 @@ def field_facts(node: Field | FieldTree, schemas: SchemaSet) -> SchemaFacts:
     programs that build values the server accepts. v3's ``default: {}`` on a reference to a struct (Go's
     zero value, which sets nothing) is left out, so a field reads the same from v3 and v2."""
     noise = node.type.ref is not None
-    # kept with the schema set (its documents never change), as facts_below keeps its counts: the
-    # whole-tree outline reads the facts of a thousand fields a page; the schema is kept beside its
-    # facts so its id is not reused by another while the entry lives
-    key = ("field_facts", id(node.schema), node.description, noise)
-    kept = schemas.memo.get(key)
-    if isinstance(kept, tuple) and kept[0] is node.schema:
-        found: SchemaFacts = kept[1]
-        return found
-    found = read_facts(node.schema, schemas.merged, description=node.description, default_is_noise=noise)
-    schemas.memo[key] = (node.schema, found)
-    return found
+    # kept with the schema set: the whole-tree outline reads the facts of a thousand fields a page
+    return schemas.kept(
+        node.schema,
+        ("field_facts", node.description, noise),
+        lambda: read_facts(node.schema, schemas.merged, description=node.description, default_is_noise=noise),
+    )
 
 
 #: keywords that can make the server refuse a value: what searches find by name ("pattern", "maxlength",

@@ -11,13 +11,15 @@ expanded, which is what keeps ``JSONSchemaProps`` (whose fields are JSONSchemaPr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import CatalogError
 from .model import GVK
+
+_T = TypeVar("_T")
 
 REF_PREFIXES = ("#/components/schemas/", "#/definitions/")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -134,9 +136,22 @@ class SchemaSet:
         self._schemas = schemas
         self._by_gvk: dict[GVK, str] | None = None
         self._trees: dict[tuple[str, str, int | None], FieldTree] = {}
-        #: results other catalog modules derive from these (immutable) definitions, kept with them
-        #: (``facts_below`` counts per subtree); keys are the deriving module's own
+        #: results other catalog modules derive from these (immutable) definitions: see :meth:`kept`
         self.memo: dict[object, object] = {}
+
+    def kept(self, schema: Mapping[str, Any], key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()`` for one schema node of this set, computed once and kept with the set (its
+        definitions never change): ``facts_below`` counts per subtree, ``field_facts`` per field. ``key``
+        names what is derived (and anything else it depends on). The node is kept beside its result, so
+        its ``id`` cannot be reused by another node while the entry lives."""
+        slot = (key, id(schema))
+        found = self.memo.get(slot)
+        if isinstance(found, tuple) and found[0] is schema:
+            result: _T = found[1]
+            return result
+        result = compute()
+        self.memo[slot] = (schema, result)
+        return result
 
     def __len__(self) -> int:
         return len(self._schemas)
