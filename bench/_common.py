@@ -206,6 +206,20 @@ def install_crds(cp: ControlPlane, count: int, start: int = 0, threads: int = 4)
     return time.perf_counter() - started
 
 
+def wait_ok(client: httpx.Client, path: str, timeout: float = 180.0) -> float:
+    """Ask for ``path`` until it answers 200 (a new CRD's pages answer 503 until the API server publishes
+    its document, a little after discovery lists it); the seconds the 200 answer took."""
+    deadline = time.monotonic() + timeout
+    while True:
+        started = time.perf_counter()
+        r = client.get(path)
+        if r.status_code == 200:
+            return time.perf_counter() - started
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} did not answer 200 within {timeout:.0f} s ({r.status_code})")
+        time.sleep(0.5)
+
+
 def install_shared_crds(cp: ControlPlane) -> None:
     """Apply every CRD of :data:`SHARED_CRDS` (server-side: again is a no-op), not their policies."""
     files = sorted(p for p in SHARED_CRDS.glob("*/*.yaml") if "_vap_" not in p.name)

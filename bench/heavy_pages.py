@@ -12,7 +12,6 @@ layout box and a frame was drawn, in a fresh context each time (empty cache), me
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +25,9 @@ from bench._common import (
     summary,
     timed_gets,
     wait_indexed,
+    wait_ok,
 )
-from bench.browser import open_browser
+from bench.browser import View, measure_round, open_browser
 from webexplorer.sandbox.controlplane import ControlPlane
 
 CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
@@ -67,20 +67,6 @@ def largest_kind(cp: ControlPlane) -> tuple[str, str, str, int]:
     return best
 
 
-def _wait(client: httpx.Client, path: str, timeout: float = 180.0) -> float:
-    """Until ``path`` answers 200 (a new CRD's document is published a little after discovery); the
-    seconds of the first 200 answer."""
-    deadline = time.monotonic() + timeout
-    while True:
-        started = time.perf_counter()
-        r = client.get(path)
-        if r.status_code == 200:
-            return time.perf_counter() - started
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{path} did not answer 200 within {timeout:.0f} s ({r.status_code})")
-        time.sleep(0.5)
-
-
 def measure(cp: ControlPlane, workdir: Path, *, rounds: int, views: int) -> dict[str, Any]:
     """The figures of the four pages: first view, p50/p99 of ``rounds`` builds, bytes, Chromium."""
     progress("heaviest pages: installing the Gateway API and cert-manager CRDs")
@@ -98,20 +84,16 @@ def measure(cp: ControlPlane, workdir: Path, *, rounds: int, views: int) -> dict
         running_explorer(args, workdir / "heavy.log") as explorer,
         httpx.Client(base_url=explorer.url, timeout=120) as client,
     ):
-        first = {name: _wait(client, path) for name, path in pages.items()}
+        first = {name: wait_ok(client, path) for name, path in pages.items()}
         wait_indexed(explorer.url)  # the search index is built on the event loop: not while timing
-        sizes = {name: len(client.get(path).content) for name, path in pages.items()}
-        rows = {name: client.get(path).text.count('<li id="') for name, path in pages.items()}
+        answers = {name: client.get(path) for name, path in pages.items()}
         progress(f"heaviest pages: {rounds} rounds each, then {views} Chromium views each")
         times = timed_gets(client, list(pages.values()), rounds)
-        shown: dict[str, list[float]] = {name: [] for name in pages}
+        urls = {name: (explorer.url + path, SHOWN) for name, path in pages.items()}
+        shown: dict[str, list[View]] = {name: [] for name in pages}
         with open_browser() as browser:
-            for path in pages.values():  # one unmeasured view each: Chromium's own warm-up
-                browser.view(explorer.url + path, SHOWN)
-            for i in range(views):
-                names = list(pages)
-                for name in names[i % len(names) :] + names[: i % len(names)]:
-                    shown[name].append(browser.view(explorer.url + pages[name], SHOWN).usable_ms)
+            measure_round(browser, urls, 1, None, None)  # unmeasured: Chromium's own warm-up
+            measure_round(browser, urls, views, shown, None)
     return {
         "kind": {"group": group, "version": version, "kind": kind, "fields": fields},
         "pages": {
@@ -119,9 +101,9 @@ def measure(cp: ControlPlane, workdir: Path, *, rounds: int, views: int) -> dict
                 "path": path,
                 "first_s": first[name],
                 "server": summary(times[path]),
-                "bytes": sizes[name],
-                "field_rows": rows[name],
-                "chromium_ms": summary(shown[name]),
+                "bytes": len(answers[name].content),
+                "field_rows": answers[name].text.count('<li id="'),
+                "chromium_ms": summary([v.usable_ms for v in shown[name]]),
             }
             for name, path in pages.items()
         },

@@ -28,6 +28,7 @@ from bench._common import (
     progress,
     running_explorer,
     summary,
+    wait_ok,
 )
 from webexplorer.sandbox.controlplane import ControlPlane
 
@@ -76,14 +77,6 @@ def _timed(client: httpx.Client, path: str) -> float:
     return elapsed
 
 
-def _wait(client: httpx.Client, path: str, timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
-    while client.get(path).status_code != 200:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{path} did not answer 200 within {timeout:.0f} s")
-        time.sleep(0.5)
-
-
 def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
     rounds = 3 if opts.quick else opts.rounds
     before_rev = opts.before or default_before()
@@ -100,8 +93,8 @@ def run(cp: ControlPlane, workdir: Path, opts: argparse.Namespace) -> Result:
             httpx.Client(base_url=before.url, timeout=120) as b,
         ):
             for path in PAGES.values():  # documents loaded and the CRDs published before timing
-                _wait(a, path)
-                _wait(b, path)
+                wait_ok(a, path)
+                wait_ok(b, path)
             # each explorer runs its own tree: only the new one lists facts
             if "fact-list" not in a.get(PAGES["HTTPRoute spec.rules"]).text:
                 raise RuntimeError("the explorer of this tree shows no facts")
